@@ -1,0 +1,48 @@
+"""The JSON API at /api/ (django-ninja): OpenAPI at /api/openapi.json, docs at /api/docs."""
+
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+from ninja.security import django_auth
+
+from siaga.core.errors import ServiceError
+
+api = NinjaAPI(
+    title="Siaga API",
+    version="1",
+    description="Smart-policing platform for a Polres. Session authentication (log in at /accounts/login/).",
+    auth=django_auth,
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(ServiceError)
+def service_error(request, exc: ServiceError):
+    return api.create_response(request, {"detail": exc.message, "code": exc.code}, status=exc.status)
+
+
+@api.exception_handler(AuthenticationError)
+def auth_error(request, exc):
+    return api.create_response(
+        request, {"detail": _("Authentication required."), "code": "unauthenticated"}, status=401
+    )
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request, exc: ValidationError):
+    return api.create_response(
+        request, {"detail": _("Invalid input."), "code": "invalid", "errors": exc.errors}, status=422
+    )
+
+
+def _mount() -> None:
+    from siaga.accounts.api import router as accounts_router
+    from siaga.core.api import router as core_router
+    from siaga.territory.api import router as territory_router
+
+    api.add_router("/accounts", accounts_router)
+    api.add_router("/core", core_router)
+    api.add_router("/territory", territory_router)
+
+
+_mount()

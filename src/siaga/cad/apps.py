@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CadConfig(AppConfig):
+    name = "siaga.cad"
+    label = "cad"

@@ -1,0 +1,113 @@
+"""The single read gate: `restrict(queryset, user, action)`.
+
+Two questions, answered in one place:
+1. Role: may this role perform `action` on this kind of record at all? (POLICY below)
+2. Jurisdiction: which records fall inside the user's scope? Each scoped model declares a
+   `Scope` naming the fields that hold its Polda, Polres, Polsek and kelurahan; the user's scope is
+   the narrowest of polda / polres / polsek / kelurahan set on the account.
+
+Writes ask the same gate (`can`) so that what a user may change is always a subset of what they may see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Model, Q, QuerySet
+
+from .roles import STAFF_ROLES, Role
+
+R = Role
+ALL_STAFF = frozenset(STAFF_ROLES)
+EVERYONE = frozenset(Role)
+OPS = frozenset({R.COMMANDER, R.KABAG_OPS, R.OPERATOR, R.DISPATCHER, R.PATROL})
+
+# resource -> action -> roles allowed. Admin is allowed everything (within its own scope).
+# A resource missing here is denied to every role but admin: new models start closed.
+POLICY: dict[str, dict[str, frozenset[Role]]] = {
+    "territory.region": {"view": EVERYONE, "change": frozenset()},
+    "territory.rw": {"view": EVERYONE, "change": frozenset()},
+    "territory.rt": {"view": EVERYONE, "change": frozenset()},
+    "territory.polda": {"view": EVERYONE, "change": frozenset()},
+    "territory.polres": {"view": EVERYONE, "change": frozenset()},
+    "territory.polsek": {"view": EVERYONE, "change": frozenset()},
+    "cad.incident": {
+        "view": OPS | {R.BHABIN, R.INTELKAM, R.ANALYST, R.LANTAS},
+        "change": frozenset({R.OPERATOR, R.DISPATCHER, R.PATROL, R.KABAG_OPS}),
+    },
+    "cad.call": {
+        "view": frozenset({R.COMMANDER, R.KABAG_OPS, R.OPERATOR, R.DISPATCHER, R.ANALYST}),
+        "change": frozenset({R.OPERATOR, R.DISPATCHER}),
+    },
+    "cad.unit": {
+        "view": OPS | {R.LANTAS, R.STAFF, R.ANALYST},
+        "change": frozenset({R.DISPATCHER, R.KABAG_OPS, R.STAFF}),
+    },
+    "resources.personnel": {
+        "view": frozenset({R.COMMANDER, R.KABAG_OPS, R.STAFF, R.DISPATCHER}),
+        "change": frozenset({R.STAFF}),
+    },
+    "accounts.user": {"view": frozenset({R.COMMANDER}), "change": frozenset()},
+    "core.auditentry": {"view": frozenset({R.COMMANDER}), "change": frozenset()},
+}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Field paths (Django lookups) from a model to its place in the command hierarchy."""
+
+    polda: str | None = None
+    polres: str | None = None
+    polsek: str | None = None
+    kelurahan: str | None = None  # a Kemendagri kelurahan code field
+
+
+def resource_of(model: type[Model]) -> str:
+    return getattr(model, "resource", f"{model._meta.app_label}.{model._meta.model_name}")
+
+
+def role_allows(user, resource: str, action: str) -> bool:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    role = getattr(user, "role", None)
+    if role == Role.ADMIN:
+        return True
+    return role in POLICY.get(resource, {}).get(action, frozenset())
+
+
+def jurisdiction_filter(user, scope: Scope | None) -> Q | None:
+    """Q limiting a scoped model to the user's jurisdiction; None means no limit; Q(pk__in=[]) none."""
+    if scope is None:  # reference data without a place in the hierarchy (e.g. the wilayah list)
+        return None
+    nothing = Q(pk__in=[])
+    if user.kelurahan_code:
+        if scope.kelurahan:
+            return Q(**{scope.kelurahan: user.kelurahan_code})
+        # a kelurahan-scoped user (Bhabinkamtibmas) sees Polsek-level records of the Polsek over it
+        return Q(**{scope.polsek: user.polsek_id}) if scope.polsek and user.polsek_id else nothing
+    if user.polsek_id:
+        return Q(**{scope.polsek: user.polsek_id}) if scope.polsek else nothing
+    if user.polres_id:
+        return Q(**{scope.polres: user.polres_id}) if scope.polres else nothing
+    if user.polda_id:
+        return Q(**{scope.polda: user.polda_id}) if scope.polda else nothing
+    # no scope at all: installation-wide admin only; anyone else sees nothing scoped
+    return None if getattr(user, "role", None) == Role.ADMIN else nothing
+
+
+def restrict(queryset: QuerySet, user, action: str = "view") -> QuerySet:
+    model = queryset.model
+    if not role_allows(user, resource_of(model), action):
+        return queryset.none()
+    q = jurisdiction_filter(user, getattr(model, "scope", None))
+    return queryset if q is None else queryset.filter(q)
+
+
+def can(user, action: str, obj: Model) -> bool:
+    """May `user` perform `action` on this saved object? Same gate as reads."""
+    return restrict(type(obj)._default_manager.filter(pk=obj.pk), user, action).exists()
+
+
+class RestrictedQuerySet(QuerySet):
+    def restrict(self, user, action: str = "view") -> QuerySet:
+        return restrict(self, user, action)

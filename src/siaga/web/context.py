@@ -1,0 +1,30 @@
+"""Navigation: one entry per module that exists, shown only to roles that may open it."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from siaga.core.permissions import role_allows
+
+# (url name, label, resource the page reads; None = any signed-in user)
+MODULES = [
+    ("web:home", _("Dashboard"), None),
+    ("territory:index", _("Territory"), "territory.region"),
+    ("core:audit", _("Audit trail"), "core.auditentry"),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    items = []
+    if user is not None and user.is_authenticated:
+        for name, label, resource in MODULES:
+            if resource is None or role_allows(user, resource, "view"):
+                items.append(
+                    {
+                        "url": reverse(name),
+                        "label": label,
+                        "active": (request.path.startswith(reverse(name)) and reverse(name) != "/")
+                        or request.path == reverse(name),
+                    }
+                )
+    return {"nav_items": items}
