@@ -9,6 +9,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -62,6 +63,7 @@ INSTALLED_APPS = [
     "siaga.resources",
     "siaga.cad",
     "siaga.web",
+    "siaga.demo",
 ]
 
 MIDDLEWARE = [
@@ -185,7 +187,7 @@ _tiles = env("TILE_URL")  # optional base-map tiles; none needed: territory is d
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'", "'nonce'"],
+        "script-src": ["'self'", NONCE],
         "style-src": ["'self'", "'unsafe-inline'"],  # Leaflet sets inline styles on map panes
         "img-src": ["'self'", "data:"] + ([_tiles.split("/{")[0]] if _tiles else []),
         "connect-src": ["'self'", "ws:", "wss:"],

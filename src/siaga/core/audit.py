@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -31,7 +32,7 @@ def _digest(fields: dict[str, Any]) -> str:
 def _fields(e: AuditEntry) -> dict[str, Any]:
     return {
         "seq": e.seq,
-        "at": e.at.astimezone(timezone.UTC).isoformat(timespec="microseconds"),
+        "at": e.at.astimezone(UTC).isoformat(timespec="microseconds"),
         "actor_id": e.actor_id,
         "actor_label": e.actor_label,
         "action": e.action,
