@@ -1,5 +1,6 @@
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import urlencode
 from django_otp import user_has_device
 
 
@@ -27,5 +28,5 @@ class SecondFactorMiddleware:
                         {"detail": "Two-factor verification required.", "code": "2fa_required"}, status=401
                     )
                 target = "accounts:otp_verify" if has_device else "accounts:otp_setup"
-                return redirect(reverse(target) + "?next=" + request.path)
+                return redirect(reverse(target) + "?" + urlencode({"next": request.get_full_path()}))
         return self.get_response(request)

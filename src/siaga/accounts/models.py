@@ -1,8 +1,12 @@
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 
-from siaga.core.permissions import Scope
+from siaga.core.permissions import RestrictedQuerySet, Scope
 from siaga.core.roles import STAFF_ROLES, Role
+
+
+class SiagaUserManager(UserManager.from_queryset(RestrictedQuerySet)):
+    """Django's user manager plus `.restrict(user, action)`, like every other scoped model."""
 
 
 class User(AbstractUser):
@@ -26,6 +30,8 @@ class User(AbstractUser):
     phone = models.CharField(max_length=30, blank=True)
     nrp = models.CharField(max_length=20, blank=True)  # personnel number, for Polri staff
     require_2fa = models.BooleanField(default=False)
+
+    objects = SiagaUserManager()
 
     resource = "accounts.user"
     scope = Scope(polda="polda", polres="polres", polsek="polsek", kelurahan="kelurahan_code")

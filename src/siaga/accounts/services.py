@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from siaga.core.errors import Invalid
+from siaga.core.errors import Forbidden, Invalid
 from siaga.core.events import Event, publish
 from siaga.core.roles import STAFF_ROLES, Role
 
 from .models import User
+
+KELURAHAN_CODE = re.compile(r"\d{2}\.\d{2}\.\d{2}\.\d{4}")
 
 
 def _snapshot(u: User) -> dict:
@@ -29,13 +34,15 @@ def _snapshot(u: User) -> dict:
 def _check_scope(role: str, polda, polres, polsek, kelurahan_code: str) -> None:
     """Scopes nest: a Polsek belongs to the Polres, the Polres to the Polda."""
     if polsek is not None and polres is not None and polsek.polres_id != polres.pk:
-        raise Invalid("The Polsek does not belong to the Polres.", field="polsek")
+        raise Invalid(_("The Polsek does not belong to the Polres."), field="polsek")
     if polres is not None and polda is not None and polres.polda_id != polda.pk:
-        raise Invalid("The Polres does not belong to the Polda.", field="polres")
+        raise Invalid(_("The Polres does not belong to the Polda."), field="polres")
+    if kelurahan_code and not KELURAHAN_CODE.fullmatch(kelurahan_code):
+        raise Invalid(_("A kelurahan code looks like 32.75.01.1001."), field="kelurahan_code")
     if kelurahan_code and polsek is None:
-        raise Invalid("A kelurahan scope needs its Polsek.", field="kelurahan_code")
+        raise Invalid(_("A kelurahan scope needs its Polsek."), field="kelurahan_code")
     if role in STAFF_ROLES and role != Role.ADMIN and not (polda or polres or polsek):
-        raise Invalid("Staff need a jurisdiction (Polda, Polres or Polsek).", field="polres")
+        raise Invalid(_("Staff need a jurisdiction (Polda, Polres or Polsek)."), field="polres")
 
 
 @transaction.atomic
@@ -55,9 +62,11 @@ def create_user(
     validate: bool = True,
 ) -> User:
     if role not in Role.values:
-        raise Invalid(f"Unknown role {role!r}.", field="role")
+        raise Invalid(_("Unknown role %(role)s.") % {"role": repr(role)}, field="role")
     if User.objects.filter(username=username).exists():
-        raise Invalid(f"The username {username!r} is taken.", field="username")
+        raise Invalid(
+            _("The username %(username)s is taken.") % {"username": repr(username)}, field="username"
+        )
     # fill the nesting upward so records can be matched at any level
     if polsek is not None and polres is None:
         polres = polsek.polres
@@ -103,7 +112,29 @@ def pending_totp(user: User) -> TOTPDevice:
 
 
 @transaction.atomic
+def set_active(user: User, active: bool) -> User:
+    """Deactivate (or reactivate) an account; an inactive user can neither log in nor read anything."""
+    before = _snapshot(user)
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    verb = "activated" if active else "deactivated"
+    publish(
+        Event(
+            f"accounts.user.{verb}",
+            "accounts.user",
+            user.pk,
+            polres_id=user.polres_id,
+            before=before,
+            after=_snapshot(user),
+        )
+    )
+    return user
+
+
+@transaction.atomic
 def confirm_totp(user: User, device: TOTPDevice, token: str) -> bool:
+    if device.user_id != user.pk:
+        raise Forbidden(_("That device belongs to another user."))
     if not token.strip().isdigit() or not device.verify_token(token.strip()):
         return False
     device.confirmed = True

@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
@@ -27,7 +27,7 @@ class SiagaLoginView(LoginView):
     def get_success_url(self):
         user = self.request.user
         if user_has_device(user, confirmed=True):
-            return reverse("accounts:otp_verify") + "?next=" + super().get_success_url()
+            return reverse("accounts:otp_verify") + "?" + urlencode({"next": super().get_success_url()})
         if user.require_2fa:
             return reverse("accounts:otp_setup")
         return super().get_success_url()
@@ -57,6 +57,10 @@ def otp_verify(request):
 
 @login_required
 def otp_setup(request):
+    # Enrolling a new device must not replace the second factor of someone who has one: without
+    # this, a password alone would let an attacker enrol their own authenticator and get in.
+    if user_has_device(request.user, confirmed=True) and not request.user.is_verified():
+        return redirect(reverse("accounts:otp_verify") + "?" + urlencode({"next": reverse("web:home")}))
     device = services.pending_totp(request.user)
     if request.method == "POST":
         if services.confirm_totp(request.user, device, request.POST.get("token", "")):

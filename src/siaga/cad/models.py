@@ -1,6 +1,8 @@
 """Operations-room records: calls, incidents and units. Every timestamp of an incident's life is kept."""
 
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from siaga.core.permissions import RestrictedQuerySet, Scope
@@ -82,6 +84,18 @@ class Incident(Placed):
     victims_lr = models.PositiveSmallIntegerField(default=0)
     material_loss_rp = models.BigIntegerField(default=0)
     synthetic = models.BooleanField(default=False)
+    # optimistic concurrency: every update names the version it read (cad.incidents)
+    version = models.PositiveIntegerField(default=1)
+    idempotency_key = models.CharField(max_length=64, blank=True)  # a retried create returns the first
+    reopened_at = models.DateTimeField(null=True, blank=True)
+    reopen_count = models.PositiveSmallIntegerField(default=0)
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+    )
+    panic = models.BooleanField(default=False)  # officer panic button
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     objects = RestrictedQuerySet.as_manager()
     scope = SCOPE
@@ -90,6 +104,13 @@ class Incident(Placed):
         indexes = [
             models.Index(fields=["polres", "received_at"]),
             models.Index(fields=["category", "received_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["polres", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="incident_idempotency_key_unique",
+            )
         ]
 
     def __str__(self) -> str:
@@ -103,6 +124,12 @@ class Disposition(models.TextChoices):
     REFERRED = "referred", _("Referred")
     PRANK = "prank", _("Prank")
     ABANDONED = "abandoned", _("Abandoned / unanswered")
+
+
+class CallStatus(models.TextChoices):
+    RINGING = "ringing", _("Ringing")
+    ANSWERED = "answered", _("Answered")
+    ENDED = "ended", _("Ended")
 
 
 class Call(Placed):
@@ -121,12 +148,27 @@ class Call(Placed):
     )
     notes = models.TextField(blank=True)
     synthetic = models.BooleanField(default=False)
+    # live intake (cad.intake); imported history is ended
+    status = models.CharField(max_length=10, choices=CallStatus.choices, default=CallStatus.ENDED, db_index=True)
+    operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    escalation_level = models.CharField(max_length=20, blank=True)  # "" = the answering desk
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    idempotency_key = models.CharField(max_length=64, blank=True)  # the telephony system's call id
 
     objects = RestrictedQuerySet.as_manager()
     scope = SCOPE
 
     class Meta:
         indexes = [models.Index(fields=["polres", "received_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["polres", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="call_idempotency_key_unique",
+            )
+        ]
 
 
 class UnitKind(models.TextChoices):
@@ -171,3 +213,175 @@ class Unit(models.Model):
 
     def __str__(self) -> str:
         return self.callsign
+
+
+# --- live operations (cad.intake, cad.incidents, cad.dispatching) ----------------------------------------
+
+# records that hang off an incident are seen and changed by whoever may see/change the incident
+INCIDENT_CHILD_SCOPE = Scope(
+    polda="incident__polres__polda",
+    polres="incident__polres",
+    polsek="incident__polsek",
+    kelurahan="incident__kelurahan_code",
+)
+
+
+class Assignment(models.Model):
+    """One unit on one incident. A unit has at most one active assignment (the partial unique index)."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="assignments")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="assignments")
+    dispatched_at = models.DateTimeField()
+    en_route_at = models.DateTimeField(null=True, blank=True)
+    on_scene_at = models.DateTimeField(null=True, blank=True)
+    cleared_at = models.DateTimeField(null=True, blank=True)
+    active = models.BooleanField(default=True)
+    dispatched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = RestrictedQuerySet.as_manager()
+    resource = "cad.incident"
+    scope = INCIDENT_CHILD_SCOPE
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit"], condition=Q(active=True), name="assignment_one_active_per_unit")
+        ]
+        indexes = [models.Index(fields=["unit", "dispatched_at"])]
+
+
+class IncidentNote(models.Model):
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField()
+    created_at = models.DateTimeField()
+
+    objects = RestrictedQuerySet.as_manager()
+    resource = "cad.incident"
+    scope = INCIDENT_CHILD_SCOPE
+
+
+class IncidentAttachment(models.Model):
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to="cad/attachments/%Y/%m/")
+    name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField()
+
+    objects = RestrictedQuerySet.as_manager()
+    resource = "cad.incident"
+    scope = INCIDENT_CHILD_SCOPE
+
+
+class PersonRole(models.TextChoices):
+    REPORTER = "reporter", _("Reporter (pelapor)")
+    VICTIM = "victim", _("Victim (korban)")
+    SUSPECT = "suspect", _("Suspect (terlapor)")
+    WITNESS = "witness", _("Witness (saksi)")
+
+
+class InvolvedPerson(models.Model):
+    """Personal data (UU 27/2022): NIK and phone are shown masked to roles that do not need them."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="persons")
+    role = models.CharField(max_length=10, choices=PersonRole.choices)
+    name = models.CharField(max_length=120)
+    nik = models.CharField(max_length=16, blank=True)
+    phone = models.CharField(max_length=20, blank=True)
+    notes = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+
+    objects = RestrictedQuerySet.as_manager()
+    resource = "cad.incident"
+    scope = INCIDENT_CHILD_SCOPE
+
+
+class VehicleRole(models.TextChoices):
+    INVOLVED = "involved", _("Involved (e.g. in a crash)")
+    STOLEN = "stolen", _("Stolen")
+    SUSPECT = "suspect", _("Suspect's vehicle")
+    VICTIM = "victim", _("Victim's vehicle")
+    WITNESS = "witness", _("Witness's vehicle")
+
+
+class InvolvedVehicle(models.Model):
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="vehicles")
+    plate = models.CharField(max_length=15, blank=True)  # e.g. "B 1234 KZX"
+    kind = models.CharField(max_length=30, blank=True)  # motor, mobil, truk, ...
+    role = models.CharField(max_length=10, choices=VehicleRole.choices)
+    description = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField()
+
+    objects = RestrictedQuerySet.as_manager()
+    resource = "cad.incident"
+    scope = INCIDENT_CHILD_SCOPE
+
+
+class ReportModel(models.TextChoices):
+    A = "A", _("Model A (found by an officer)")
+    B = "B", _("Model B (reported by the public)")
+
+
+class PoliceReport(models.Model):
+    """A Laporan Polisi created from an incident, numbered per Polres, model and year:
+    LP/B/123/XI/2026/SPKT/POLRES METRO BEKASI KOTA."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="police_reports")
+    polres = models.ForeignKey("territory.Polres", on_delete=models.PROTECT, related_name="+")
+    model = models.CharField(max_length=1, choices=ReportModel.choices)
+    year = models.PositiveSmallIntegerField()
+    seq = models.PositiveIntegerField()
+    number = models.CharField(max_length=120, unique=True)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = RestrictedQuerySet.as_manager()
+    resource = "cad.incident"
+    scope = INCIDENT_CHILD_SCOPE
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["polres", "model", "year", "seq"], name="police_report_seq_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+DEFAULT_LADDER = [
+    {"level": "polsek", "after_s": 10},
+    {"level": "polres", "after_s": 20},
+    {"level": "polda", "after_s": 40},
+]
+DEFAULT_SHIFTS = [
+    {"name": "pagi", "start": 7},
+    {"name": "siang", "start": 15},
+    {"name": "malam", "start": 23},
+]
+
+
+class OpsConfig(models.Model):
+    """Operations-room settings of one Polres; a Polres without a row uses the defaults (cad.intake.config)."""
+
+    polres = models.OneToOneField("territory.Polres", on_delete=models.CASCADE, related_name="ops_config")
+    escalation_ladder = models.JSONField(default=list, blank=True)  # [{"level", "after_s"}], ascending
+    duplicate_radius_m = models.PositiveIntegerField(default=300)
+    duplicate_window_min = models.PositiveIntegerField(default=60)
+    target_answer_s = models.PositiveIntegerField(default=10)
+    target_dispatch_s = models.PositiveIntegerField(default=60)
+    target_on_scene_s = models.PositiveIntegerField(default=600)
+    shifts = models.JSONField(default=list, blank=True)  # [{"name", "start" (local hour)}]
+
+    objects = RestrictedQuerySet.as_manager()
+    resource = "cad.incident"
+    scope = Scope(polda="polres__polda", polres="polres")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC
@@ -19,9 +20,25 @@ from .models import AuditEntry, AuditHead
 GENESIS = "0" * 64
 
 
+def _stable(value: Any) -> Any:
+    if isinstance(value, float):
+        if not math.isfinite(value):  # NaN/Infinity are not JSON; PostgreSQL rejects them
+            return None
+        # jsonb keeps numbers as numeric and gives 1e16 back as 10000000000000000 (an int): store
+        # integral floats as ints so the value hashes the same after the round trip on every engine
+        return int(value) if value.is_integer() else value
+    if isinstance(value, str):  # PostgreSQL text and jsonb cannot hold NUL: same copy on every engine
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_stable(k): _stable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_stable(v) for v in value]
+    return value
+
+
 def canonical(value: Any) -> Any:
     """JSON-safe copy with stable types, so the stored JSON hashes the same after a round trip."""
-    return json.loads(json.dumps(value, cls=DjangoJSONEncoder, sort_keys=True))
+    return _stable(json.loads(json.dumps(value, cls=DjangoJSONEncoder, sort_keys=True)))
 
 
 def _digest(fields: dict[str, Any]) -> str:
@@ -99,9 +116,10 @@ class Verification:
 
 
 def _rows(batch: int = 5000) -> Iterator[AuditEntry]:
-    last = -1
+    last = None  # no lower bound: a row slipped in below seq 1 must be seen too
     while True:
-        chunk = list(AuditEntry.objects.filter(seq__gt=last).order_by("seq")[:batch])
+        qs = AuditEntry.objects.order_by("seq")
+        chunk = list((qs if last is None else qs.filter(seq__gt=last))[:batch])
         if not chunk:
             return
         yield from chunk
@@ -112,6 +130,8 @@ def verify(progress=None) -> Verification:
     """Walk the chain in seq order and report the first broken link (edited, deleted or reordered rows)."""
     expected_prev, expected_seq, checked = GENESIS, 1, 0
     for e in _rows():
+        if e.seq < expected_seq:  # only possible below 1: seq is unique
+            return Verification(checked, Break(e.seq, f"row {e.seq} is outside the chain (starts at 1)"))
         if e.seq != expected_seq:
             return Verification(
                 checked, Break(expected_seq, f"row {expected_seq} is missing (next is {e.seq})")

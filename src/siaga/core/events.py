@@ -46,6 +46,11 @@ def subscribe(pattern: str = "*", phase: Phase = "after_commit"):
     return register
 
 
+def unsubscribe(fn: Callable[[Event], None]) -> None:
+    """Remove every registration of `fn` (tests and plug-ins that come and go)."""
+    _subscribers[:] = [s for s in _subscribers if s[2] is not fn]
+
+
 def publish(event: Event) -> None:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError(f"publish({event.name}) outside a transaction: services publish inside one")

@@ -1,5 +1,7 @@
 from django.db import models
 
+from .permissions import RestrictedQuerySet, Scope
+
 
 class AuditEntry(models.Model):
     """One row per service write, linked to the previous row by a SHA-256 hash chain.
@@ -22,6 +24,11 @@ class AuditEntry(models.Model):
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
 
+    objects = RestrictedQuerySet.as_manager()
+    # polres_id is a plain column (rows outlive what they describe); a Polda user is matched through
+    # the Polres of its Polda, a Polsek or kelurahan user sees none (the trail is kept per Polres).
+    scope = Scope(polres="polres_id")
+
     class Meta:
         ordering = ["seq"]
         indexes = [models.Index(fields=["object_type", "object_id"])]
@@ -36,3 +43,6 @@ class AuditHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self) -> str:
+        return f"audit head #{self.last_seq} {self.last_hash[:12]}"

@@ -51,6 +51,10 @@ POLICY: dict[str, dict[str, frozenset[Role]]] = {
     "core.auditentry": {"view": frozenset({R.COMMANDER}), "change": frozenset()},
 }
 
+# (resource -> actions) that no role may perform, admin included: the audit trail is append-only,
+# written only by core.audit inside a service's transaction.
+SEALED: dict[str, frozenset[str]] = {"core.auditentry": frozenset({"add", "change", "delete"})}
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -68,6 +72,8 @@ def resource_of(model: type[Model]) -> str:
 
 def role_allows(user, resource: str, action: str) -> bool:
     if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if action in SEALED.get(resource, ()):
         return False
     role = getattr(user, "role", None)
     if role == Role.ADMIN:
@@ -90,7 +96,14 @@ def jurisdiction_filter(user, scope: Scope | None) -> Q | None:
     if user.polres_id:
         return Q(**{scope.polres: user.polres_id}) if scope.polres else nothing
     if user.polda_id:
-        return Q(**{scope.polda: user.polda_id}) if scope.polda else nothing
+        if scope.polda:
+            return Q(**{scope.polda: user.polda_id})
+        if scope.polres:  # e.g. the audit trail, which carries only a Polres id
+            from django.apps import apps
+
+            polres_ids = apps.get_model("territory", "Polres").objects.filter(polda_id=user.polda_id)
+            return Q(**{f"{scope.polres}__in": polres_ids.values("pk")})
+        return nothing
     # no scope at all: installation-wide admin only; anyone else sees nothing scoped
     return None if getattr(user, "role", None) == Role.ADMIN else nothing
 

@@ -66,12 +66,12 @@ class Rw(Located):
         ordering = ["kelurahan_id", "number"]
         constraints = [models.UniqueConstraint(fields=["kelurahan", "number"], name="rw_unique_in_kelurahan")]
 
+    def __str__(self) -> str:
+        return f"RW {self.number:03d} {self.kelurahan_id}"
+
     @property
     def key(self) -> str:
         return f"{self.kelurahan_id}/{self.number:03d}"
-
-    def __str__(self) -> str:
-        return f"RW {self.number:03d} {self.kelurahan_id}"
 
 
 class Rt(Located):
@@ -93,12 +93,12 @@ class Rt(Located):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"RT {self.number:03d}/RW {self.rw_number:03d} {self.kelurahan_id}"
+
     @property
     def key(self) -> str:
         return f"{self.kelurahan_id}/{self.rw_number:03d}/{self.number:03d}"
-
-    def __str__(self) -> str:
-        return f"RT {self.number:03d}/RW {self.rw_number:03d} {self.kelurahan_id}"
 
 
 class Polda(models.Model):
@@ -158,6 +158,18 @@ class Polsek(models.Model):
         return self.name
 
 
+class Stamp(models.Model):
+    """Bumped by every territory write, in the writer's transaction: the lookup index of each process
+    compares (version, token) with the pair it was built from (cheap, and right across processes)."""
+
+    key = models.CharField(max_length=30, primary_key=True)
+    version = models.PositiveBigIntegerField(default=0)
+    token = models.CharField(max_length=32, blank=True)  # random per write: unique even after a rollback
+
+    def __str__(self) -> str:
+        return f"{self.key}@{self.version}"
+
+
 class PolsekArea(models.Model):
     """One kecamatan or kelurahan under a Polsek. A kelurahan entry overrides its kecamatan's."""
 
@@ -166,3 +178,6 @@ class PolsekArea(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["polsek", "region"], name="polsek_area_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.polsek_id} → {self.region_id}"
