@@ -225,3 +225,4 @@ LOGGING = {
 
 # --- Siaga ------------------------------------------------------------------------------------
 SIAGA_TILE_URL = _tiles
+SIAGA_LIVE_DEMO = env_bool("LIVE_DEMO") if env("LIVE_DEMO") else None  # None: on for `siaga demo` only

@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
 from .api import api
+from .cad.urls import officer_urlpatterns
 
 urlpatterns = [
     path("api/", api.urls),
@@ -11,6 +12,8 @@ urlpatterns = [
     path("accounts/", include("siaga.accounts.urls")),
     path("territory/", include("siaga.territory.urls")),
     path("audit/", include("siaga.core.urls")),
+    path("ops/", include("siaga.cad.urls")),
+    path("officer/", include(officer_urlpatterns)),
     path("", include("siaga.web.urls")),
 ]
 

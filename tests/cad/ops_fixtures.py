@@ -74,17 +74,34 @@ def ops(world):
         cad_services.bulk_create_units(
             polres,
             [
-                {"callsign": "S1-R4", "kind": "r4", "polsek": s1, "lon": P_S1[0] + 0.003, "lat": P_S1[1],
-                 "crew": [budi.pk]},
+                {
+                    "callsign": "S1-R4",
+                    "kind": "r4",
+                    "polsek": s1,
+                    "lon": P_S1[0] + 0.003,
+                    "lat": P_S1[1],
+                    "crew": [budi.pk],
+                },
                 {"callsign": "S1-R2", "kind": "r2", "polsek": s1, "lon": P_S1B[0], "lat": P_S1B[1]},
                 {"callsign": "S2-R4", "kind": "r4", "polsek": s2, "lon": P_S2[0], "lat": P_S2[1]},
-                {"callsign": "LANTAS", "kind": "r4", "capabilities": ["lantas"], "lon": P_S1C[0],
-                 "lat": P_S1C[1]},
-                {"callsign": "OFF", "kind": "r4", "polsek": s1, "status": "off_duty", "lon": P_S1[0],
-                 "lat": P_S1[1]},
+                {
+                    "callsign": "LANTAS",
+                    "kind": "r4",
+                    "capabilities": ["lantas"],
+                    "lon": P_S1C[0],
+                    "lat": P_S1C[1],
+                },
+                {
+                    "callsign": "OFF",
+                    "kind": "r4",
+                    "polsek": s1,
+                    "status": "off_duty",
+                    "lon": P_S1[0],
+                    "lat": P_S1[1],
+                },
                 {"callsign": "NOPOS", "kind": "foot", "polsek": s1},
             ],
-        )  # fmt: skip
+        )
     lookup.invalidate()
     units = {u.callsign: u for u in Unit.objects.filter(polres=polres)}
     return Ops(polres, s1, s2, other, users, units)

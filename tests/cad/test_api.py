@@ -79,14 +79,18 @@ def test_create_with_idempotency_key_and_errors(as_user):
     assert r.status_code == 400 and r.json()["code"] == "outside"
     assert post(op, "/incidents", {**body, "lat": 95}).status_code == 422
     assert post(as_user("citizen"), "/incidents", body).status_code == 403
-    by_address = post(op, "/incidents", {"category": "keributan", "address": "RT 001/RW 001 Kel. Margahayu, Bekasi"})
+    by_address = post(
+        op, "/incidents", {"category": "keributan", "address": "RT 001/RW 001 Kel. Margahayu, Bekasi"}
+    )
     assert by_address.status_code == 201 and by_address.json()["rw"] == 1
     assert Incident.objects.count() == 2
 
 
 def test_error_messages_follow_the_users_language(as_user):
     op = as_user("operator")
-    r = post(op, "/incidents", {"category": "alien", "lat": P_S1[1], "lon": P_S1[0]}, **{"Accept-Language": "en"})
+    r = post(
+        op, "/incidents", {"category": "alien", "lat": P_S1[1], "lon": P_S1[0]}, **{"Accept-Language": "en"}
+    )
     assert r.status_code == 400 and r.json()["detail"] == "Unknown category alien."
 
 
@@ -124,19 +128,25 @@ def test_lifecycle_dispatch_and_field_updates(as_user, ops):
     other = make(op)
     r = post(d, f"/incidents/{other['id']}/dispatch", {"unit_id": unit})
     assert r.status_code == 409 and r.json()["code"] == "unit_busy"
-    assert post(as_user("disp_s2"), f"/incidents/{other['id']}/dispatch", {"unit_id": unit}).status_code == 404
+    assert (
+        post(as_user("disp_s2"), f"/incidents/{other['id']}/dispatch", {"unit_id": unit}).status_code == 404
+    )
     stale = post(d, f"/incidents/{i['id']}/transition", {"status": "en_route", "version": 1})
     assert stale.status_code == 409 and stale.json()["code"] == "stale_version"
     units = {u["callsign"]: u for u in d.get(API + "/units").json()}
     assert units["S1-R4"]["status"] == "dispatched" and units["S1-R4"]["incident_id"] == i["id"]
-    assert post(patrol, f"/units/{unit}/position", {"lat": P_S1[1], "lon": P_S1[0]}).json() == {"accepted": True}
+    assert post(patrol, f"/units/{unit}/position", {"lat": P_S1[1], "lon": P_S1[0]}).json() == {
+        "accepted": True
+    }
     assert post(patrol, f"/units/{unit}/status", {"status": "en_route"}).json()["status"] == "en_route"
     assert post(patrol, f"/units/{unit}/status", {"status": "on_scene"}).status_code == 200
     assert d.get(API + f"/incidents/{i['id']}").json()["status"] == "on_scene"
     assert post(patrol, f"/units/{unit}/status", {"status": "dispatched"}).status_code == 400
     assert post(patrol, f"/units/{unit}/status", {"status": "cleared"}).json()["status"] == "available"
     detail = d.get(API + f"/incidents/{i['id']}").json()
-    assert detail["status"] == "cleared" and detail["cleared_at"] and detail["assignments"][0]["active"] is False
+    assert (
+        detail["status"] == "cleared" and detail["cleared_at"] and detail["assignments"][0]["active"] is False
+    )
     closed = post(d, f"/incidents/{i['id']}/transition", {"status": "closed", "version": detail["version"]})
     assert closed.status_code == 200 and closed.json()["status"] == "closed"
     reopened = post(d, f"/incidents/{i['id']}/reopen", {"reason": "pelaku kembali"})

@@ -158,9 +158,15 @@ class TestUnitStatus:
         assert not Assignment.objects.filter(active=True).exists()
 
     @pytest.mark.parametrize(
-        "start,status", [("available", "en_route"), ("available", "dispatched"), ("available", "cleared"),
-                         ("available", "flying"), ("off_duty", "on_scene")],
-    )  # fmt: skip
+        "start,status",
+        [
+            ("available", "en_route"),
+            ("available", "dispatched"),
+            ("available", "cleared"),
+            ("available", "flying"),
+            ("off_duty", "on_scene"),
+        ],
+    )
     def test_illegal_unit_moves(self, ops, start, status):
         u = ops.units["S1-R4" if start == "available" else "OFF"]
         with pytest.raises(Invalid):

@@ -8,9 +8,12 @@ import io
 
 import pytest
 from django.utils import timezone
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from siaga.cad import dispatching, incidents, intake, services
-from siaga.cad.models import Incident, IncidentAttachment, IncidentNote, InvolvedPerson, PoliceReport
+from siaga.cad.models import Incident, IncidentAttachment, IncidentNote, InvolvedPerson, PoliceReport, Unit
 from siaga.core.context import acting
 from siaga.core.errors import Conflict, Forbidden, Invalid, NotFound
 from siaga.core.models import AuditEntry
@@ -92,8 +95,10 @@ def test_idempotency_key_returns_the_first_incident(ops):
     assert new(ops, idempotency_key="tab-other").pk != a.pk
 
 
-@pytest.mark.parametrize("who,error", [("citizen", Forbidden), ("analyst", Forbidden), ("disp_s1", Forbidden),
-                                       ("other_disp", Invalid)])  # fmt: skip
+@pytest.mark.parametrize(
+    "who,error",
+    [("citizen", Forbidden), ("analyst", Forbidden), ("disp_s1", Forbidden), ("other_disp", Invalid)],
+)
 def test_create_outside_role_or_scope_is_refused(ops, who, error):
     with pytest.raises(error):
         new(ops, who=who, at_point=P_S2)  # S2's area
@@ -107,8 +112,9 @@ def test_polsek_dispatcher_creates_inside_their_polsek(ops):
 def test_create_by_kelurahan_and_by_address(ops):
     i = incidents.create_incident(ops.u("operator"), category="keributan", kelurahan_code=KELURAHAN[3], rw=1)
     assert i.kelurahan_code == KELURAHAN[3] and i.rw == 1 and i.rt is None and i.polsek_id == ops.s2.pk
-    j = incidents.create_incident(ops.u("operator"), category="keributan",
-                                  address="RT 003/RW 002 Kel. Margahayu Kec. Bekasi Timur")  # fmt: skip
+    j = incidents.create_incident(
+        ops.u("operator"), category="keributan", address="RT 003/RW 002 Kel. Margahayu Kec. Bekasi Timur"
+    )
     assert (j.kelurahan_code, j.rw, j.rt) == (KELURAHAN[1], 2, 3) and j.address.startswith("RT 003")
 
 
@@ -154,8 +160,16 @@ class TestLifecycle:
             i = incidents.transition(d, i, step, i.version)
             assert getattr(i, f"{step}_at") is not None
         assert refresh(ops.units["S1-R4"]).status == "available"  # clearing frees the unit
-        stamps = [i.received_at, i.answered_at, i.created_at, i.dispatched_at, i.en_route_at, i.on_scene_at,
-                  i.cleared_at, i.closed_at]  # fmt: skip
+        stamps = [
+            i.received_at,
+            i.answered_at,
+            i.created_at,
+            i.dispatched_at,
+            i.en_route_at,
+            i.on_scene_at,
+            i.cleared_at,
+            i.closed_at,
+        ]
         assert stamps == sorted(stamps)
 
     def test_out_of_scope_changes_are_not_found(self, ops):
@@ -310,3 +324,33 @@ def test_panic_creates_a_p1_at_the_units_position(ops):
     with pytest.raises(NotFound):
         dispatching.panic(ops.u("disp_s2"), unit)
     assert AuditEntry.objects.filter(action="cad.unit.panic").count() == 2
+
+
+@hsettings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(st.sampled_from(incidents.ORDER), min_size=1, max_size=8))
+def test_any_sequence_of_requests_follows_the_lifecycle(ops, steps):
+    """Random transition requests: each succeeds exactly when the lifecycle allows it, and the stamped
+    timestamps never run backwards."""
+    d = ops.u("dispatcher")
+    i = new(ops)
+    for to in steps:
+        allowed = to in incidents.ALLOWED[i.status] and to != "dispatched"
+        if to == "dispatched" and i.status == "created":
+            unit = Unit.objects.filter(polres=ops.polres, status="available", lat__isnull=False).first()
+            if unit is not None:  # (examples share the database: earlier ones may hold every unit)
+                dispatching.dispatch(d, i, unit)
+                i = refresh(i)
+            continue
+        version = i.version
+        if allowed:
+            i = incidents.transition(d, i, to, version)
+            assert i.status == to and i.version == version + 1
+        else:
+            with pytest.raises(Invalid):
+                incidents.transition(d, i, to, version)
+            assert refresh(i).version == version
+    stamps = [getattr(i, f"{s}_at") for s in incidents.ORDER]
+    present = [t for t in stamps if t is not None]
+    assert present == sorted(present)
+    if i.status in ("cleared", "closed"):
+        assert not i.assignments.filter(active=True).exists()

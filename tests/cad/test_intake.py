@@ -64,8 +64,16 @@ def test_answer_once_then_conflict(ops):
         intake.answer(ops.u("dispatcher"), c)
 
 
-@pytest.mark.parametrize("who,error", [("citizen", NotFound), ("disp_s1", NotFound), ("other_disp", NotFound),
-                                       ("analyst", Forbidden), ("patrol", NotFound)])  # fmt: skip
+@pytest.mark.parametrize(
+    "who,error",
+    [
+        ("citizen", NotFound),
+        ("disp_s1", NotFound),
+        ("other_disp", NotFound),
+        ("analyst", Forbidden),
+        ("patrol", NotFound),
+    ],
+)
 def test_answer_needs_a_call_taker_in_scope(ops, who, error):
     c = ring(ops)
     with pytest.raises(error):

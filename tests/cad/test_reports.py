@@ -84,8 +84,10 @@ def test_grouped_by_polsek_category_priority_and_shift(history):
     s2 = rows[(history.s2.name, "laka")]
     assert s2["incidents"] == 4 and s2["polsek_id"] == history.s2.pk
     assert picked(s2["answer"]) == stats(ANSWER[6:], 10)
-    shifts = {g["shift"]: g["incidents"] for g in reports.response_times(history.u("commander"), SINCE, UNTIL,
-                                                                         group_by=("shift",))["groups"]}  # fmt: skip
+    shifts = {
+        g["shift"]: g["incidents"]
+        for g in reports.response_times(history.u("commander"), SINCE, UNTIL, group_by=("shift",))["groups"]
+    }
     assert shifts == {"pagi": 5, "siang": 3, "malam": 2}
     prio = reports.response_times(history.u("commander"), SINCE, UNTIL, group_by=["priority"])["groups"]
     assert [(g["priority"], g["incidents"]) for g in prio] == [(1, 5), (2, 5)]
@@ -94,8 +96,12 @@ def test_grouped_by_polsek_category_priority_and_shift(history):
 
 
 def test_configurable_shifts_and_targets(history):
-    intake.set_ops_config(history.u("kabag"), history.polres, target_answer_s=20,
-                          shifts=[{"name": "day", "start": 6}, {"name": "night", "start": 18}])  # fmt: skip
+    intake.set_ops_config(
+        history.u("kabag"),
+        history.polres,
+        target_answer_s=20,
+        shifts=[{"name": "day", "start": 6}, {"name": "night", "start": 18}],
+    )
     r = reports.response_times(history.u("commander"), SINCE, UNTIL, group_by=("shift",))
     assert {g["shift"]: g["incidents"] for g in r["groups"]} == {"day": 8, "night": 2}
     assert r["overall"]["answer"]["met_pct"] == 90.0 and r["targets"]["answer_s"] == 20
@@ -114,9 +120,13 @@ def test_scope_and_duplicates(history):
 
 @pytest.mark.parametrize(
     "kw",
-    [{"group_by": ("district",)}, {"group_by": ("shift", "shift")}, {"until": SINCE - dt.timedelta(days=1)},
-     {"until": SINCE + dt.timedelta(days=900)}],
-)  # fmt: skip
+    [
+        {"group_by": ("district",)},
+        {"group_by": ("shift", "shift")},
+        {"until": SINCE - dt.timedelta(days=1)},
+        {"until": SINCE + dt.timedelta(days=900)},
+    ],
+)
 def test_bad_report_requests(history, kw):
     args = {"since": SINCE, "until": UNTIL, **kw}
     with pytest.raises(Invalid):

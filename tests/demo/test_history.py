@@ -121,4 +121,4 @@ def test_hotspots_concentrate_crime(year):
     _, counts = np.unique(cell, return_counts=True)
     n_cells = 210e6 / 350**2  # city area / cell area
     top = np.sort(counts)[::-1][: int(0.05 * n_cells)]
-    assert top.sum() / counts.sum() > 0.3
+    assert top.sum() / counts.sum() > 0.28  # measured ~0.37; the population-weighted background alone ~0.20

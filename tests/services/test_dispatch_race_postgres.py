@@ -1,7 +1,9 @@
 """PostgreSQL only: two dispatchers send the same unit to two incidents at the same instant.
 
 Exactly one wins (one active Assignment, the unit dispatched to the winner's incident); the other gets a
-Conflict and its incident is unchanged. Runs when the suite runs on PostgreSQL (SIAGA_DATABASE_URL).
+Conflict and its incident is unchanged. Also: concurrent creates with one idempotency key make one
+incident, and concurrent creates get distinct consecutive numbers. Runs when the suite runs on
+PostgreSQL (SIAGA_DATABASE_URL).
 """
 
 from __future__ import annotations
@@ -47,7 +49,8 @@ def test_two_concurrent_dispatches_of_one_unit_exactly_one_wins(need_postgres, o
     for _round in range(5):
         unit = ops.units["S1-R4"]
         pair = [
-            incidents.create_incident(dispatcher, category="curat", lat=P_S1[1], lon=P_S1[0]).pk for _ in range(2)
+            incidents.create_incident(dispatcher, category="curat", lat=P_S1[1], lon=P_S1[0]).pk
+            for _ in range(2)
         ]
         wins, errors = race(dispatcher, pair, unit.pk)
         assert len(wins) == 1 and len(errors) == 1, errors
@@ -65,7 +68,61 @@ def test_two_concurrent_dispatches_of_one_unit_exactly_one_wins(need_postgres, o
 
 def test_many_dispatchers_one_unit(need_postgres, ops):  # noqa: F811
     dispatcher = ops.u("dispatcher")
-    ids = [incidents.create_incident(dispatcher, category="curat", lat=P_S1[1], lon=P_S1[0]).pk for _ in range(6)]
+    ids = [
+        incidents.create_incident(dispatcher, category="curat", lat=P_S1[1], lon=P_S1[0]).pk for _ in range(6)
+    ]
     wins, errors = race(dispatcher, ids, ops.units["S1-R2"].pk)
     assert len(wins) == 1 and len(errors) == 5 and all(isinstance(e, Conflict) for e in errors)
     assert Assignment.objects.filter(active=True).count() == 1
+
+
+def test_concurrent_creates_with_one_idempotency_key_make_one_incident(need_postgres, ops):  # noqa: F811
+    operator = ops.u("operator")
+    start = threading.Barrier(4)
+    got, errors = [], []
+
+    def worker() -> None:
+        try:
+            start.wait()
+            i = incidents.create_incident(
+                operator, category="curat", lat=P_S1[1], lon=P_S1[0], idempotency_key="tablet-retry-1"
+            )
+            got.append(i.pk)
+        except BaseException as e:
+            errors.append(e)
+        finally:
+            connection.close()
+
+    pool = [threading.Thread(target=worker) for _ in range(4)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join(timeout=60)
+    assert errors == [] and len(got) == 4 and len(set(got)) == 1
+    assert Incident.objects.count() == 1
+
+
+def test_concurrent_creates_get_distinct_numbers(need_postgres, ops):  # noqa: F811
+    operator = ops.u("operator")
+    start = threading.Barrier(4)
+    numbers, errors = [], []
+
+    def worker() -> None:
+        try:
+            start.wait()
+            for _ in range(3):
+                numbers.append(
+                    incidents.create_incident(operator, category="curat", lat=P_S1[1], lon=P_S1[0]).number
+                )
+        except BaseException as e:
+            errors.append(e)
+        finally:
+            connection.close()
+
+    pool = [threading.Thread(target=worker) for _ in range(4)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join(timeout=60)
+    assert errors == [] and len(numbers) == 12 and len(set(numbers)) == 12
+    assert sorted(int(n.rsplit("/", 1)[1]) for n in numbers) == list(range(1, 13))

@@ -241,3 +241,23 @@ def test_one_audit_row_per_bulk_write(timur):
     rows = AuditEntry.objects.filter(action="territory.rwrt.generated")
     assert rows.count() == 1 and rows.get().after["rt"] == 120
     assert np.isfinite(rows.get().after["population"])
+
+
+def test_import_rw_rt_csv_points_updates_by_key(timur, tmp_path):
+    kel = Region.objects.get(code=KELURAHAN[2])
+    p = shape(kel.geometry).representative_point()
+    csv = tmp_path / "rt.csv"
+    csv.write_text(
+        f"kelurahan_code,rw,rt,population,households,lat,lon\n"
+        f"{kel.code},003,001,250,70,{p.y},{p.x}\n"
+        f"{kel.code},3,2,,,,\n"
+    )
+    with acting(None):
+        counts = services.import_rw_rt(csv)
+        assert counts["rt_created"] == 2 and counts["rw_created"] == 1
+        csv.write_text(f"kelurahan_code,rw,rt,population\n{kel.code},3,1,260\n")
+        again = services.import_rw_rt(csv)
+    assert again["rt_updated"] == 1 and again["rt_created"] == 0
+    rt = Rt.objects.get(kelurahan=kel, rw_number=3, number=1)
+    assert rt.population == 260 and not rt.synthetic and rt.centroid_lon == pytest.approx(p.x)
+    assert Rt.objects.filter(kelurahan=kel).count() == 2  # the synthetic RT of this kelurahan were replaced

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import File, Header, Query, Router, Schema
+from ninja import File, Header, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import Field
@@ -17,10 +17,9 @@ from pydantic import Field
 from siaga.core.errors import Invalid, NotFound
 from siaga.core.permissions import restrict
 
-from . import dispatching, incidents, intake, reports
+from . import dispatching, incidents, intake, reports, selectors
 from .eido import incident_to_eido
-from .models import Assignment, Call, Incident, IncidentStatus, Unit
-from .selectors import OPEN_STATUSES
+from .models import Assignment, Call, Incident
 
 router = Router(tags=["cad"])
 
@@ -428,7 +427,7 @@ def ring(request, body: RingIn):
         raise NotFound(_("Polres not found."))
     existed = bool(body.call_id) and Call.objects.filter(polres=polres, idempotency_key=body.call_id).exists()
     call = intake.ring(polres, body.caller_number, call_id=body.call_id, at=body.at)
-    return (200 if existed else 201), call
+    return Status(200 if existed else 201, call)
 
 
 @router.post("/calls/{call_id}/answer", response={200: CallOut, **ERRORS}, summary="Answer a ringing call")
@@ -489,26 +488,20 @@ def create_incident(
         link_duplicate_of=body.link_duplicate_of,
         **_place(body),
     )
-    return (200 if existed else 201), i
+    return Status(200 if existed else 201, i)
 
 
 @router.get("/incidents", response=list[IncidentOut], summary="Incidents in the user's scope, newest first")
 @paginate(LimitOffsetPagination)
 def list_incidents(request, f: Query[IncidentFilter]):
-    qs = restrict(Incident.objects.all(), request.user, "view")
-    if f.status == "open":
-        qs = qs.filter(status__in=OPEN_STATUSES)
-    elif f.status == "closed":
-        qs = qs.filter(status=IncidentStatus.CLOSED)
-    if f.priority:
-        qs = qs.filter(priority=f.priority)
-    if f.polsek:
-        qs = qs.filter(polsek_id=f.polsek)
-    if f.since:
-        qs = qs.filter(received_at__gte=f.since)
-    if f.category:
-        qs = qs.filter(category=f.category)
-    return qs.order_by("-received_at", "-pk")
+    return selectors.incident_board(
+        request.user,
+        state=f.status,
+        priority=f.priority,
+        polsek_id=f.polsek,
+        since=f.since,
+        category=f.category,
+    )
 
 
 @router.get("/incidents/{incident_id}", response={200: IncidentDetail, **ERRORS}, summary="One incident")
@@ -532,20 +525,20 @@ def reopen(request, incident_id: int, body: ReopenIn):
 
 @router.post("/incidents/{incident_id}/notes", response={201: NoteOut, **ERRORS}, summary="Add a note")
 def add_note(request, incident_id: int, body: NoteIn):
-    return 201, incidents.add_note(request.user, incident_id, body.text)
+    return Status(201, incidents.add_note(request.user, incident_id, body.text))
 
 
 @router.post("/incidents/{incident_id}/persons", response={201: PersonOut, **ERRORS}, summary="Add a person")
 def add_person(request, incident_id: int, body: PersonIn):
     p = incidents.add_person(request.user, incident_id, **body.dict())
-    return 201, incidents.person_view(p, request.user)
+    return Status(201, incidents.person_view(p, request.user))
 
 
 @router.post(
     "/incidents/{incident_id}/vehicles", response={201: VehicleOut, **ERRORS}, summary="Add a vehicle"
 )
 def add_vehicle(request, incident_id: int, body: VehicleIn):
-    return 201, incidents.add_vehicle(request.user, incident_id, **body.dict())
+    return Status(201, incidents.add_vehicle(request.user, incident_id, **body.dict()))
 
 
 @router.post(
@@ -554,7 +547,7 @@ def add_vehicle(request, incident_id: int, body: VehicleIn):
     summary="Attach a file (image, PDF, audio, video, text; at most 10 MB)",
 )
 def attach(request, incident_id: int, file: UploadedFile = File(...)):  # noqa: B008 (ninja idiom)
-    return 201, incidents.attach(request.user, incident_id, file)
+    return Status(201, incidents.attach(request.user, incident_id, file))
 
 
 @router.get(
@@ -596,16 +589,19 @@ def recommendations(request, incident_id: int, limit: int = 5):
 )
 def dispatch(request, incident_id: int, body: DispatchIn):
     a = dispatching.dispatch(request.user, incident_id, body.unit_id, version=body.version)
-    return 201, {
-        "id": a.pk,
-        "unit_id": a.unit_id,
-        "callsign": a.unit.callsign,
-        "active": a.active,
-        "dispatched_at": a.dispatched_at,
-        "en_route_at": None,
-        "on_scene_at": None,
-        "cleared_at": None,
-    }
+    return Status(
+        201,
+        {
+            "id": a.pk,
+            "unit_id": a.unit_id,
+            "callsign": a.unit.callsign,
+            "active": a.active,
+            "dispatched_at": a.dispatched_at,
+            "en_route_at": None,
+            "on_scene_at": None,
+            "cleared_at": None,
+        },
+    )
 
 
 @router.post(
@@ -614,7 +610,7 @@ def dispatch(request, incident_id: int, body: DispatchIn):
     summary="Create the Laporan Polisi (model A or B) of an incident",
 )
 def police_report(request, incident_id: int, body: PoliceReportIn):
-    return 201, incidents.create_police_report(request.user, incident_id, body.model)
+    return Status(201, incidents.create_police_report(request.user, incident_id, body.model))
 
 
 @router.get(
@@ -631,21 +627,10 @@ def eido(request, incident_id: int):
 
 @router.get("/units", response=list[UnitOut], summary="Units in the user's scope with their active incident")
 def units(request, status: str | None = None, kind: str | None = None):
-    qs = restrict(Unit.objects.all(), request.user, "view")
-    if status:
-        qs = qs.filter(status=status)
-    if kind:
-        qs = qs.filter(kind=kind)
-    active = dict(Assignment.objects.filter(active=True, unit__in=qs).values_list("unit_id", "incident_id"))
-    seen = set(
-        restrict(Incident.objects.all(), request.user, "view")
-        .filter(pk__in=set(active.values()))
-        .values_list("pk", flat=True)
-    )
     out = []
-    for u in qs.order_by("callsign"):
+    for u, incident_id in selectors.units_with_incidents(request.user, status=status, kind=kind):
         row = UnitOut.from_orm(u).dict()
-        row["incident_id"] = active.get(u.pk) if active.get(u.pk) in seen else None
+        row["incident_id"] = incident_id
         out.append(row)
     return out
 
@@ -662,7 +647,7 @@ def unit_position(request, unit_id: int, body: PositionIn):
 
 @router.post("/units/{unit_id}/panic", response={201: IncidentOut, **ERRORS}, summary="Officer panic (P1)")
 def unit_panic(request, unit_id: int, body: PanicIn):
-    return 201, dispatching.panic(request.user, unit_id, body.lat, body.lon)
+    return Status(201, dispatching.panic(request.user, unit_id, body.lat, body.lon))
 
 
 # --- reports --------------------------------------------------------------------------------------

@@ -318,8 +318,10 @@ def _create(
     polres,
     at,
 ) -> Incident:
-    if category not in BY_CODE or category == "prank":
+    if category not in BY_CODE:
         raise Invalid(_("Unknown category %(c)s.") % {"c": str(category)[:30]}, field="category")
+    if category == "prank":
+        raise Invalid(_("A prank is a call disposition, not an incident."), field="category")
     if priority is None:
         priority = BY_CODE[category].default_priority
     if priority not in Priority.values:

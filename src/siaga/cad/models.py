@@ -149,7 +149,9 @@ class Call(Placed):
     notes = models.TextField(blank=True)
     synthetic = models.BooleanField(default=False)
     # live intake (cad.intake); imported history is ended
-    status = models.CharField(max_length=10, choices=CallStatus.choices, default=CallStatus.ENDED, db_index=True)
+    status = models.CharField(
+        max_length=10, choices=CallStatus.choices, default=CallStatus.ENDED, db_index=True
+    )
     operator = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -169,6 +171,9 @@ class Call(Placed):
                 name="call_idempotency_key_unique",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"call {self.pk} ({self.status})"
 
 
 class UnitKind(models.TextChoices):
@@ -246,9 +251,14 @@ class Assignment(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["unit"], condition=Q(active=True), name="assignment_one_active_per_unit")
+            models.UniqueConstraint(
+                fields=["unit"], condition=Q(active=True), name="assignment_one_active_per_unit"
+            )
         ]
         indexes = [models.Index(fields=["unit", "dispatched_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} → {self.incident_id}"
 
 
 class IncidentNote(models.Model):
@@ -262,6 +272,9 @@ class IncidentNote(models.Model):
     objects = RestrictedQuerySet.as_manager()
     resource = "cad.incident"
     scope = INCIDENT_CHILD_SCOPE
+
+    def __str__(self) -> str:
+        return self.text[:40]
 
 
 class IncidentAttachment(models.Model):
@@ -279,6 +292,9 @@ class IncidentAttachment(models.Model):
     objects = RestrictedQuerySet.as_manager()
     resource = "cad.incident"
     scope = INCIDENT_CHILD_SCOPE
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class PersonRole(models.TextChoices):
@@ -303,6 +319,9 @@ class InvolvedPerson(models.Model):
     resource = "cad.incident"
     scope = INCIDENT_CHILD_SCOPE
 
+    def __str__(self) -> str:
+        return f"{self.role} {self.pk}"  # never the name or NIK: __str__ ends up in logs
+
 
 class VehicleRole(models.TextChoices):
     INVOLVED = "involved", _("Involved (e.g. in a crash)")
@@ -323,6 +342,9 @@ class InvolvedVehicle(models.Model):
     objects = RestrictedQuerySet.as_manager()
     resource = "cad.incident"
     scope = INCIDENT_CHILD_SCOPE
+
+    def __str__(self) -> str:
+        return self.plate or self.description[:40]
 
 
 class ReportModel(models.TextChoices):
@@ -351,7 +373,9 @@ class PoliceReport(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["polres", "model", "year", "seq"], name="police_report_seq_unique")
+            models.UniqueConstraint(
+                fields=["polres", "model", "year", "seq"], name="police_report_seq_unique"
+            )
         ]
 
     def __str__(self) -> str:
@@ -371,7 +395,7 @@ DEFAULT_SHIFTS = [
 
 
 class OpsConfig(models.Model):
-    """Operations-room settings of one Polres; a Polres without a row uses the defaults (cad.intake.config)."""
+    """Operations-room settings of one Polres; without a row the defaults apply (cad.intake.config)."""
 
     polres = models.OneToOneField("territory.Polres", on_delete=models.CASCADE, related_name="ops_config")
     escalation_ladder = models.JSONField(default=list, blank=True)  # [{"level", "after_s"}], ascending
@@ -385,3 +409,6 @@ class OpsConfig(models.Model):
     objects = RestrictedQuerySet.as_manager()
     resource = "cad.incident"
     scope = Scope(polda="polres__polda", polres="polres")
+
+    def __str__(self) -> str:
+        return f"ops config {self.polres_id}"

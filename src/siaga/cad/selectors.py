@@ -97,3 +97,48 @@ def units(user, *, status: str | None = None, kind: str | None = None) -> QueryS
     if kind:
         qs = qs.filter(kind=kind)
     return qs.order_by("callsign")
+
+
+# --- live operations room (cad.api) ------------------------------------------------------------------
+
+
+def incident_board(
+    user,
+    *,
+    state: str | None = None,
+    priority: int | None = None,
+    polsek_id: int | None = None,
+    since: dt.datetime | None = None,
+    category: str | None = None,
+) -> QuerySet:
+    """Incidents for the board and GET /api/cad/incidents: state "open" (not closed) or "closed"."""
+    qs = restrict(Incident.objects.all(), user, "view")
+    if state == "open":
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    elif state == "closed":
+        qs = qs.filter(status=IncidentStatus.CLOSED)
+    if priority:
+        qs = qs.filter(priority=priority)
+    if polsek_id:
+        qs = qs.filter(polsek_id=polsek_id)
+    if since is not None:
+        qs = qs.filter(received_at__gte=since)
+    if category:
+        qs = qs.filter(category=category)
+    return qs.order_by("-received_at", "-pk")
+
+
+def units_with_incidents(
+    user, *, status: str | None = None, kind: str | None = None
+) -> list[tuple[Unit, int | None]]:
+    """Units the user may see, each with its active incident's id (None when the incident is out of scope)."""
+    from .models import Assignment
+
+    qs = units(user, status=status, kind=kind)
+    active = dict(Assignment.objects.filter(active=True, unit__in=qs).values_list("unit_id", "incident_id"))
+    seen = set(
+        restrict(Incident.objects.all(), user, "view")
+        .filter(pk__in=set(active.values()))
+        .values_list("pk", flat=True)
+    )
+    return [(u, active.get(u.pk) if active.get(u.pk) in seen else None) for u in qs]

@@ -6,6 +6,9 @@ by point-in-polygon (territory.lookup.locate_many), write in one transaction and
 summarising event, so a batch is one audit row and a bad row changes nothing.
 
 Timestamps are UTC: numpy datetime64 arrays (NaT = missing) or aware datetimes (None = missing).
+The history import writes with `insert_columns` (executemany), ~10x faster than bulk_create for the
+~100,000 rows of a two-year history. Live operations (intake, incidents, dispatch) live in their own
+modules of this app and share the numbering (`_next_numbers`).
 """
 
 from __future__ import annotations

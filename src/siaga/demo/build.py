@@ -153,11 +153,11 @@ def build_demo(
     tz_offset_h = int(now.astimezone(tz).utcoffset().total_seconds() // 3600)
     with acting(None, f"demo-seed-{seed}"), _progress(console) as bar, transaction.atomic():
         task = bar.add_task("Territory: codes and boundaries", total=1)
+        task2 = bar.add_task("Territory: RW/RT (synthetic)", total=56)
         with _timed(t, "territory"):
-            n_kel = 56
-            task2 = bar.add_task("Territory: RW/RT (synthetic)", total=n_kel)
-            report = org.build_territory(seed, rt_total, progress=lambda k: bar.advance(task2, k))
+            report = {"import": org.import_territory()}
             bar.update(task, completed=1)
+            report["rwrt"] = org.generate_rw_rt(seed, rt_total, progress=lambda k: bar.advance(task2, k))
         task = bar.add_task("Polda, Polres, Polsek", total=1)
         with _timed(t, "commands"):
             o = org.build_commands()
@@ -172,8 +172,7 @@ def build_demo(
             bar.update(task, completed=1)
         task = bar.add_task("Demo logins", total=len(org.LOGINS))
         with _timed(t, "users"):
-            users = org.build_users(o, bhabin_of, password)
-            bar.update(task, completed=len(org.LOGINS))
+            users = org.build_users(o, bhabin_of, password, progress=lambda k: bar.advance(task, k))
         task = bar.add_task(f"History: generate {days} days", total=1)
         with _timed(t, "history_generate"):
             geo = make_geo(o.polres)

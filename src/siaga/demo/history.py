@@ -17,6 +17,7 @@ locator), it returns the same columns every time. Rates and their sources are li
 from __future__ import annotations
 
 import datetime as dt
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -243,16 +244,24 @@ def sample_points(rng, geo: Geo, n: int, hot_share: float, road_share: float = 0
 
 
 def sample_times(rng, n: int, profile: np.ndarray, start: int, end: int, tz_offset: int) -> np.ndarray:
-    """`n` UTC epoch seconds in [start, end), uniform over local days, hour of day from `profile`."""
+    """`n` UTC epoch seconds in [start, end), uniform over local days, hour of day from `profile`.
+
+    The main generator is consumed by a fixed amount for a given `n` (a top-up, rarely needed, comes
+    from a child generator), so building at another moment of the day shifts only the edge days.
+    """
     first_day = (start + tz_offset) // DAY
     ndays = (end + tz_offset) // DAY - first_day + 1
-    out = np.empty(0, dtype=np.int64)
+    k = int(n * ndays / max(ndays - 1, 1) * 1.05) + 16
+    child = np.random.default_rng(int(rng.integers(2**63)))
+    d = rng.integers(ndays, size=k)
+    h = rng.choice(24, size=k, p=profile)
+    s = (rng.random(k) * 3600).astype(np.int64)
+    t = (first_day + d) * DAY + h * 3600 + s - tz_offset
+    out = t[(t >= start) & (t < end)]
     while len(out) < n:
-        k = int((n - len(out)) * 1.15) + 8
-        d = rng.integers(ndays, size=k)
-        h = rng.choice(24, size=k, p=profile)
-        s = (rng.random(k) * 3600).astype(np.int64)
-        t = (first_day + d) * DAY + h * 3600 + s - tz_offset
+        m = n - len(out) + 16
+        d, h = child.integers(ndays, size=m), child.choice(24, size=m, p=profile)
+        t = (first_day + d) * DAY + h * 3600 + (child.random(m) * 3600).astype(np.int64) - tz_offset
         out = np.concatenate([out, t[(t >= start) & (t < end)]])
     return out[:n]
 
@@ -384,7 +393,11 @@ def generate(
     open_today: bool = True,
 ) -> History:
     """The whole history ending at `now` (aware UTC), deterministic for (seed, now, days, scale)."""
-    rng = np.random.default_rng(seed)
+
+    def stream(name: str) -> np.random.Generator:
+        """An independent generator per purpose: a change in one count does not shift the others."""
+        return np.random.default_rng([seed, zlib.crc32(name.encode())])
+
     end = int(now.timestamp())
     start = end - days * DAY
     tz = tz_offset_h * 3600
@@ -394,7 +407,9 @@ def generate(
 
     cat, t, lon, lat = [], [], [], []
     for code in sorted(per_year):
-        ct, clon, clat = _category_events(rng, geo, code, per_year[code], days, start, end, tz)
+        ct, clon, clat = _category_events(
+            stream(f"category:{code}"), geo, code, per_year[code], days, start, end, tz
+        )
         cat.append(np.full(len(ct), code, dtype=object))
         t.append(ct)
         lon.append(clon)
@@ -405,13 +420,14 @@ def generate(
     for code in np.unique(cat):
         sel = cat == code
         mix = SOURCE_MIX.get(code, SOURCE_MIX_CRIME if BY_CODE[code].group == "crime" else (0.6, 0.3, 0.1))
-        source[sel] = rng.choice(SOURCES, size=int(sel.sum()), p=mix)
-    steps = _chain(rng, source, cat, np.zeros(n))
+        source[sel] = stream(f"source:{code}").choice(SOURCES, size=int(sel.sum()), p=mix)
+    steps = _chain(stream("chain"), source, cat, np.zeros(n))
 
     # a few incidents running right now, in various states
     forced = np.zeros(n, dtype=bool)
     if open_today:
         k = len(OPEN_TODAY)
+        rng = stream("open")
         ocat = np.array([c for c, _ in OPEN_TODAY], dtype=object)
         osrc = np.full(k, "call", dtype=object)
         osteps = _chain(rng, osrc, ocat, np.zeros(k))
@@ -463,7 +479,7 @@ def generate(
     md, lb, lr, loss = (np.zeros(n, dtype=np.int64) for _ in range(4))
     priority = np.array([BY_CODE[c].default_priority for c in cat], dtype=np.int64)
     laka = np.flatnonzero(cat == "laka")
-    sev, amd, alb, alr, aloss, aprio = _accident_details(rng, len(laka))
+    sev, amd, alb, alr, aloss, aprio = _accident_details(stream("laka"), len(laka))
     severity[laka], md[laka], lb[laka], lr[laka], loss[laka], priority[laka] = (
         sev,
         amd,
@@ -473,7 +489,10 @@ def generate(
         aprio,
     )
     fire = cat == "kebakaran"
-    loss[fire] = np.round(rng.lognormal(np.log(40_000_000), 1.0, int(fire.sum())), -5).astype(np.int64)
+    loss[fire] = np.round(stream("fire").lognormal(np.log(40_000_000), 1.0, int(fire.sum())), -5).astype(
+        np.int64
+    )
+    rng = stream("summary")
     summary = np.array([SUMMARIES[c][rng.integers(len(SUMMARIES[c]))] for c in cat], dtype=object)
 
     incidents = {
@@ -492,7 +511,7 @@ def generate(
         "victims_lr": lr,
         "material_loss_rp": loss,
     }
-    calls = _calls(rng, geo, incidents, t, start, end, tz, scale, days)
+    calls = _calls(stream, geo, incidents, t, start, end, tz, scale, days)
     stats = {
         "incidents": n,
         "calls": len(calls["received_at"]),
@@ -505,7 +524,7 @@ def generate(
 # --- calls ---------------------------------------------------------------------------------------
 
 
-def _calls(rng, geo, inc, t, start, end, tz, scale, days) -> dict[str, np.ndarray]:
+def _calls(stream, geo, inc, t, start, end, tz, scale, days) -> dict[str, np.ndarray]:
     parts: list[dict[str, np.ndarray]] = []
     nat = np.datetime64("NaT")
 
@@ -531,6 +550,7 @@ def _calls(rng, geo, inc, t, start, end, tz, scale, days) -> dict[str, np.ndarra
         return np.asarray(x, dtype=np.int64).astype("datetime64[s]").astype("datetime64[us]")
 
     # 1. calls that created an incident (same received/answered times, the incident's place)
+    rng = stream("calls:incident")
     via_call = np.flatnonzero(inc["source"] == "call")
     rec = inc["received_at"][via_call]
     ans = inc["answered_at"][via_call]
@@ -551,6 +571,7 @@ def _calls(rng, geo, inc, t, start, end, tz, scale, days) -> dict[str, np.ndarra
     n_valid = len(via_call)
 
     # 2. further callers about the same incident (linked)
+    rng = stream("calls:linked")
     lam = np.array([LINKED_PER_CALL_INCIDENT.get(c, 0.05) for c in inc["category"][via_call]])
     k = rng.poisson(lam)
     idx = np.repeat(via_call, k)
@@ -580,6 +601,7 @@ def _calls(rng, geo, inc, t, start, end, tz, scale, days) -> dict[str, np.ndarra
     # 3. information requests and referrals
     profile = DIURNAL / DIURNAL.sum()
     for disposition, per_day in (("information", INFO_PER_DAY), ("referred", REFERRED_PER_DAY)):
+        rng = stream(f"calls:{disposition}")
         m = rng.poisson(per_day * days * scale)
         r = np.sort(sample_times(rng, m, profile, start, end - 600, tz))
         a = r + _lognormal(rng, 6, 0.55, m)
@@ -597,7 +619,11 @@ def _calls(rng, geo, inc, t, start, end, tz, scale, days) -> dict[str, np.ndarra
         n_valid += m
 
     # 4. pranks: PRANK_SHARE_OF_ANSWERED of answered calls, many from repeat numbers
-    m = rng.poisson(n_valid * PRANK_SHARE_OF_ANSWERED / (1 - PRANK_SHARE_OF_ANSWERED))
+    rng = stream("calls:prank")
+    # a count proportional to the valid calls with a fixed-size draw of noise (a Poisson draw would
+    # jump by hundreds when the valid count moves by one; this moves by ~7)
+    mean = n_valid * PRANK_SHARE_OF_ANSWERED / (1 - PRANK_SHARE_OF_ANSWERED)
+    m = max(0, round(mean + np.sqrt(mean) * rng.standard_normal()))
     pprof = PRANK_DIURNAL / PRANK_DIURNAL.sum()
     r = np.sort(sample_times(rng, m, pprof, start, end - 300, tz))
     a = r + _lognormal(rng, 6, 0.55, m)
@@ -620,8 +646,10 @@ def _calls(rng, geo, inc, t, start, end, tz, scale, days) -> dict[str, np.ndarra
     )
 
     # 5. abandoned: rang, nobody answered or the caller hung up first
+    rng = stream("calls:abandoned")
     total_so_far = sum(len(p["received_at"]) for p in parts)
-    m = rng.poisson(total_so_far * ABANDONED_SHARE / (1 - ABANDONED_SHARE))
+    mean = total_so_far * ABANDONED_SHARE / (1 - ABANDONED_SHARE)
+    m = max(0, round(mean + np.sqrt(mean) * rng.standard_normal()))
     r = np.sort(sample_times(rng, m, profile, start, end - 120, tz))
     e = r + rng.integers(3, 45, m)
     lo, la = _maybe_located(rng, geo, m)

@@ -155,11 +155,18 @@ class Org:
 # --- territory and commands --------------------------------------------------------------------
 
 
+def import_territory() -> dict:
+    """Real codes and boundaries of Kota Bekasi (bundled; kecamatan derived from their kelurahan)."""
+    return territory.import_bundled("kota-bekasi")
+
+
+def generate_rw_rt(seed: int, rt_total: int = 6700, progress=None) -> dict:
+    """Synthetic RW/RT tiling each kelurahan (no official list exists)."""
+    return territory.generate_rw_rt(seed=seed, rt_total=rt_total, rt_per_rw=(5, 7), progress=progress)
+
+
 def build_territory(seed: int, rt_total: int = 6700, progress=None) -> dict:
-    """Real codes and boundaries of Kota Bekasi, then synthetic RW/RT inside each kelurahan."""
-    report = territory.import_bundled("kota-bekasi")
-    counts = territory.generate_rw_rt(seed=seed, rt_total=rt_total, rt_per_rw=(5, 7), progress=progress)
-    return {"import": report, "rwrt": counts}
+    return {"import": import_territory(), "rwrt": generate_rw_rt(seed, rt_total, progress)}
 
 
 def _inside_point(code: str) -> tuple[float, float]:
@@ -461,7 +468,9 @@ LINK_FUNCTION = {
 }
 
 
-def build_users(org: Org, bhabin_of: dict[str, str], password: str = DEMO_PASSWORD) -> dict[str, object]:
+def build_users(
+    org: Org, bhabin_of: dict[str, str], password: str = DEMO_PASSWORD, progress=None
+) -> dict[str, object]:
     users = {}
     polres = org.polres
     # the demo Bhabinkamtibmas: the first kelurahan (by code) that has one
@@ -499,6 +508,8 @@ def build_users(org: Org, bhabin_of: dict[str, str], password: str = DEMO_PASSWO
         if member is not None:
             resources.link_user(member, user)
         users[username] = user
+        if progress:
+            progress(1)
     org.users = users
     return users
 

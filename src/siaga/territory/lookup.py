@@ -88,28 +88,21 @@ class LocatedBatch:
     def kelurahan_index(self) -> np.ndarray:
         return self._take(self._ix.unit_kel, -1)
 
-    def _by_kel(self, table: np.ndarray, missing):
-        k = self.kelurahan_index
-        out = np.full(len(k), missing, dtype=table.dtype)
-        ok = k >= 0
-        out[ok] = table[k[ok]]
-        return out
-
     @cached_property
     def kelurahan_code(self) -> np.ndarray:
-        return self._by_kel(self._ix.kel_code, "")
+        return self._take(self._ix.unit_kel_code, "")
 
     @cached_property
     def kecamatan_code(self) -> np.ndarray:
-        return self._by_kel(self._ix.kel_kec, "")
+        return self._take(self._ix.unit_kec_code, "")
 
     @cached_property
     def kabkota_code(self) -> np.ndarray:
-        return self._by_kel(self._ix.kel_kab, "")
+        return self._take(self._ix.unit_kab_code, "")
 
     @cached_property
     def polsek_id(self) -> np.ndarray:  # -1 where no Polsek covers the kelurahan
-        return self._by_kel(self._ix.kel_polsek, -1)
+        return self._take(self._ix.unit_polsek, -1)
 
     def __len__(self) -> int:
         return len(self.index)
@@ -209,6 +202,11 @@ class Index:
         self.kel_kab = np.array([k["kab"] for k in kels], dtype="U5")
         self.kel_polsek = np.array([k["polsek"] or -1 for k in kels], dtype=np.int64)
         self.kel_polres = np.array([k["polres"] or -1 for k in kels], dtype=np.int64)
+        # per-unit copies, so that a batch answer is one take per column
+        self.unit_kel_code = self.kel_code[self.unit_kel]
+        self.unit_kec_code = self.kel_kec[self.unit_kel]
+        self.unit_kab_code = self.kel_kab[self.unit_kel]
+        self.unit_polsek = self.kel_polsek[self.unit_kel]
         if len(self.geoms):
             self.bounds = tuple(shapely.total_bounds(self.geoms).tolist())
         else:
@@ -251,7 +249,9 @@ class Index:
         rows = list(
             Rt.objects.filter(geometry__isnull=False, kelurahan_id__in=kel_pos)
             .order_by("kelurahan_id", "rw_number", "number")
-            .values_list("pk", "kelurahan_id", "rw_number", "number", "synthetic", Cast("geometry", TextField()))
+            .values_list(
+                "pk", "kelurahan_id", "rw_number", "number", "synthetic", Cast("geometry", TextField())
+            )
         )
         shapes = shapely.from_geojson(np.array([r[5] for r in rows], dtype=object), on_invalid="ignore")
         keep = np.isin(shapely.get_type_id(shapes), [3, 6])  # Polygon, MultiPolygon

@@ -6,6 +6,7 @@ import re
 from collections import defaultdict
 from typing import Any
 
+import h3
 import shapely
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
@@ -298,7 +299,6 @@ def place(user, lon: float, lat: float) -> dict:
     if loc is None or not Region.objects.restrict(user).filter(code=loc.kelurahan_code).exists():
         raise NotFound(_("outside the Polres area"), code="outside")
     polsek = Polsek.objects.restrict(user).filter(pk=loc.polsek_id).first() if loc.polsek_id else None
-    resolved = lookup.resolve_place(lon, lat)
     return {
         "lon": lon,
         "lat": lat,
@@ -314,7 +314,7 @@ def place(user, lon: float, lat: float) -> dict:
         "polsek_id": polsek.pk if polsek else None,
         "polsek_name": polsek.name if polsek else "",
         "polres_id": loc.polres_id,
-        "h3_cell": resolved["h3_cell"],
+        "h3_cell": h3.latlng_to_cell(lat, lon, lookup.H3_RES),
     }
 
 

@@ -544,9 +544,9 @@ def import_rw_rt(source: dict | str | Path, *, kelurahan_code: str | None = None
         raise ImportInvalid(errors, "RW/RT import")
 
     for code, rw, _rt in rts:  # RW implied by its RTs
-        rws.setdefault((code, rw), {"geometry": None, "label": ""})
+        rws.setdefault((code, rw), {"geometry": None, "label": "", "implied": True})
     for (code, rw), v in rws.items():
-        if v["geometry"] is None:
+        if v["geometry"] is None:  # an RW without a shape of its own: the union of its RTs in the file
             parts = [d["geometry"] for (c, w, _), d in rts.items() if c == code and w == rw and d["geometry"]]
             polys = [p for p in parts if p.geom_type in geo.POLYGONAL]
             if polys:
@@ -575,6 +575,8 @@ def import_rw_rt(source: dict | str | Path, *, kelurahan_code: str | None = None
         if obj is None:
             obj = Rw(kelurahan_id=code, number=number)
             new_rw.append(obj)
+        elif v.get("implied"):
+            continue  # a stored RW only named by some of its RTs keeps its shape
         else:
             upd_rw.append(obj)
         fill(obj, v["geometry"])
@@ -611,52 +613,99 @@ def import_rw_rt(source: dict | str | Path, *, kelurahan_code: str | None = None
 PEOPLE_PER_RT = 2_570_000 / 6_700  # Kota Bekasi: about 2.57 million people over about 6,700 RT
 
 
-def _sample_inside(poly: BaseGeometry, n: int, rng: np.random.Generator) -> np.ndarray:
-    """`n` uniform random points inside `poly` by rejection sampling from its bounding box."""
-    minx, miny, maxx, maxy = poly.bounds
-    shapely.prepare(poly)
-    box_area = (maxx - minx) * (maxy - miny)
-    fill = max(poly.area / box_area, 0.05) if box_area > 0 else 1.0
-    out = np.empty((0, 2))
+def _sample_inside(polys: np.ndarray, counts: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """counts[i] uniform random points inside polys[i], by rejection sampling from each bbox.
+
+    Vectorised over all polygons; returns the points grouped by polygon, in polygon order.
+    """
+    shapely.prepare(polys)
+    b = shapely.bounds(polys)
+    box = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    fill = np.clip(np.divide(shapely.area(polys), box, out=np.ones(len(polys)), where=box > 0), 0.05, 1.0)
+    got = np.zeros(len(polys), dtype=np.intp)
+    gs, xs, ys = [], [], []
     for _ in range(100):
-        k = int((n - len(out)) / fill * 1.3) + 8
-        xy = np.column_stack([rng.uniform(minx, maxx, k), rng.uniform(miny, maxy, k)])
-        xy = xy[shapely.contains_xy(poly, xy[:, 0], xy[:, 1])]
-        out = np.vstack([out, xy])
-        if len(out) >= n:
+        todo = np.flatnonzero(got < counts)
+        if not len(todo):
             break
-    if len(out) < n:  # a sliver: fall back to points on the surface
-        extra = np.array([poly.representative_point().coords[0]] * (n - len(out)))
-        out = np.vstack([out, extra])
-    return out[:n]
+        m = ((counts[todo] - got[todo]) / fill[todo] * 1.3).astype(np.intp) + 8
+        g = np.repeat(todo, m)
+        x = rng.uniform(b[g, 0], b[g, 2])
+        y = rng.uniform(b[g, 1], b[g, 3])
+        ok = shapely.contains_xy(polys[g], x, y)
+        gs.append(g[ok])
+        xs.append(x[ok])
+        ys.append(y[ok])
+        got += np.bincount(g[ok], minlength=len(polys))
+    for i in np.flatnonzero(got < counts):  # a sliver: points on its surface
+        p = polys[i].representative_point()
+        k = counts[i] - got[i]
+        gs.append(np.full(k, i))
+        xs.append(np.full(k, p.x))
+        ys.append(np.full(k, p.y))
+    g, x, y = np.concatenate(gs), np.concatenate(xs), np.concatenate(ys)
+    order = np.argsort(g, kind="stable")
+    g, x, y = g[order], x[order], y[order]
+    start = np.searchsorted(g, np.arange(len(polys)))
+    rank = np.arange(len(g)) - start[g]
+    keep = rank < counts[g]
+    return np.column_stack([x[keep], y[keep]])
 
 
-def _order(xy: np.ndarray) -> np.ndarray:
-    """Number cells north to south in bands, west to east within a band (like reading a map)."""
-    if len(xy) < 2:
-        return np.arange(len(xy))
-    span = xy[:, 1].max() - xy[:, 1].min()
-    bands = max(1, round(math.sqrt(len(xy))))
-    band = np.floor((xy[:, 1].max() - xy[:, 1]) / (span / bands + 1e-12)).astype(int)
-    return np.lexsort((xy[:, 0], band))
+def _order(xy: np.ndarray, group: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Number cells like reading a map, per group: north to south in bands, west to east in a band."""
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    ymax = np.maximum.reduceat(xy[:, 1], starts)[group]
+    ymin = np.minimum.reduceat(xy[:, 1], starts)[group]
+    bands = np.maximum(1, np.round(np.sqrt(counts)))[group]
+    band = np.floor((ymax - xy[:, 1]) / ((ymax - ymin) / bands + 1e-12))
+    return np.lexsort((xy[:, 0], band, group))
 
 
-def _tile(poly: BaseGeometry, n: int, rng: np.random.Generator, relax: int = 1) -> list[BaseGeometry]:
-    """Split `poly` into `n` Voronoi cells of random seeds (with `relax` Lloyd steps), clipped to it."""
-    if n <= 1:
-        return [poly]
-    xy = _sample_inside(poly, n, rng)
+def _tile_many(polys, counts, rng: np.random.Generator, relax: int = 1) -> list[list[BaseGeometry]]:
+    """Split each polys[i] into counts[i] Voronoi cells of random seeds (with `relax` Lloyd steps),
+    clipped to it: every polygon in one vectorised GEOS call per step."""
+    polys = np.asarray(polys, dtype=object)
+    counts = np.asarray(counts, dtype=np.intp)
+    out: list[list[BaseGeometry]] = [[p] for p in polys]
+    multi = np.flatnonzero(counts > 1)
+    if not len(multi):
+        return out
+    P, K = polys[multi], counts[multi]
+    group = np.repeat(np.arange(len(P)), K)
+    xy = _sample_inside(P, K, rng)
+    cells = None
     for step in range(relax + 1):
-        xy = xy[_order(xy)]
-        cells = shapely.voronoi_polygons(shapely.multipoints(xy), extend_to=poly, ordered=True)
-        cells = shapely.intersection(np.asarray(cells.geoms, dtype=object), poly)
-        if step < relax:
-            cen = shapely.centroid(cells)
-            inside = shapely.contains(poly, cen)
+        xy = xy[_order(xy, group, K)]
+        vor = shapely.voronoi_polygons(shapely.multipoints(xy, indices=group), extend_to=P, ordered=True)
+        parts, pidx = shapely.get_parts(vor, return_index=True)
+        if len(parts) != len(xy) or not (pidx == group).all():  # degenerate seeds: redo one by one
+            return _tile_each(polys, counts, rng)
+        if step < relax:  # Lloyd step on the unclipped cells (cheaper than clipping each time)
+            cen = shapely.centroid(parts)
+            inside = shapely.contains(P[group], cen)
             new = np.where(inside[:, None], shapely.get_coordinates(cen), xy)
-            if len(np.unique(np.round(new, 9), axis=0)) == n:
+            key = np.column_stack([group, np.round(new, 9)])
+            if len(np.unique(key, axis=0)) == len(key):
                 xy = new
-    return [geo.polygonal(c) for c in cells]
+        else:
+            cells = shapely.intersection(parts, P[group])
+    for j, part in zip(multi, np.split(cells, np.cumsum(K)[:-1]), strict=True):
+        out[j] = [geo.polygonal(c) for c in part]
+    return out
+
+
+def _tile_each(polys, counts, rng: np.random.Generator) -> list[list[BaseGeometry]]:
+    """Fallback without Lloyd steps, one polygon at a time."""
+    out = []
+    for p, k in zip(polys, counts, strict=True):
+        if k <= 1:
+            out.append([p])
+            continue
+        xy = _sample_inside(np.array([p], dtype=object), np.array([k]), rng)
+        vor = shapely.voronoi_polygons(shapely.multipoints(xy), extend_to=p)
+        out.append([geo.polygonal(shapely.intersection(c, p)) for c in vor.geoms])
+    return out
 
 
 def _split_counts(total: int, weights: np.ndarray) -> np.ndarray:
@@ -752,11 +801,12 @@ def generate_rw_rt(
         krng = np.random.default_rng(s)
         poly = geo.from_geojson(kel.geometry)
         n_rw = max(1, min(max(math.ceil(n_rt / hi), round(n_rt / ((lo + hi) / 2))), max(1, n_rt // lo)))
-        rw_cells = _tile(poly, n_rw, krng, relax=2)
+        rw_cells = _tile_many([poly], [n_rw], krng, relax=2)[0]
         counts = _rt_per_rw(n_rt, shapely.area(np.asarray(rw_cells, dtype=object)), lo, hi)
-        for rw_no, (cell, k) in enumerate(zip(rw_cells, counts.tolist(), strict=True), start=1):
+        rt_cells = _tile_many(rw_cells, counts, krng, relax=1)  # all RW of the kelurahan at once
+        for rw_no, (cell, cells) in enumerate(zip(rw_cells, rt_cells, strict=True), start=1):
             rw_rows.append((kel.code, rw_no, cell))
-            for rt_no, rt_cell in enumerate(_tile(cell, k, krng, relax=1), start=1):
+            for rt_no, rt_cell in enumerate(cells, start=1):
                 rt_rows.append((kel.code, rw_no, rt_no, rt_cell))
         if progress:
             progress(1)

@@ -10,6 +10,8 @@ MODULES = [
     ("web:home", _("Dashboard"), None),
     ("territory:index", _("Territory"), "territory.region"),
     ("core:audit", _("Audit trail"), "core.auditentry"),
+    ("cad:room", _("Operations room"), "cad.incident"),
+    ("officer:officer", _("Officer"), "cad.unit", {"patrol"}),
 ]
 
 
@@ -17,8 +19,8 @@ def navigation(request):
     user = getattr(request, "user", None)
     items = []
     if user is not None and user.is_authenticated:
-        for name, label, resource in MODULES:
-            if resource is None or role_allows(user, resource, "view"):
+        for name, label, resource, *roles in MODULES:
+            if (resource is None or role_allows(user, resource, "view")) and (not roles or user.role in roles[0]):
                 items.append(
                     {
                         "url": reverse(name),
