@@ -225,4 +225,6 @@ LOGGING = {
 
 # --- Siaga ------------------------------------------------------------------------------------
 SIAGA_TILE_URL = _tiles
+SIAGA_OSRM_URL = env("OSRM_URL")  # optional road router for travel times (cad.routing)
+SIAGA_OPS_TICK_SECONDS = float(env("OPS_TICK_SECONDS", "2"))  # escalation ladder clock
 SIAGA_LIVE_DEMO = env_bool("LIVE_DEMO") if env("LIVE_DEMO") else None  # None: on for `siaga demo` only

@@ -11,8 +11,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers", type=int, default=1, help="processes (needs SIAGA_REDIS_URL when > 1)"
         )
+        parser.add_argument(
+            "--no-ticker", action="store_true", help="don't run the operations-room clock in this process"
+        )
 
-    def handle(self, *args, host, port, workers, **opts):
+    def handle(self, *args, host, port, workers, no_ticker=False, **opts):
         import uvicorn
         from django.conf import settings
 
@@ -20,6 +23,10 @@ class Command(BaseCommand):
         if workers > 1 and not settings.REDIS_URL:
             self.stderr.write("More than one worker needs SIAGA_REDIS_URL (realtime is in-memory otherwise).")
             workers = 1
+        if not no_ticker:  # one clock per deployment: here, in the parent of any worker processes
+            from siaga.cad.ticker import Ticker
+
+            Ticker(interval_s=settings.SIAGA_OPS_TICK_SECONDS).start()
         self.stdout.write(f"Siaga at http://{host}:{port}/  (data: {settings.DATA_DIR})")
         uvicorn.run(
             "siaga.asgi:application",

@@ -1,0 +1,68 @@
+"""The operations-room clock: periodic work that must happen within seconds, not minutes.
+
+huey's periodic tasks run at most once a minute; an unanswered 110 call must climb its escalation
+ladder within seconds. `siaga run` starts one ticker thread in the serving (parent) process, so a
+deployment with several web workers still has one ticker; `siaga ops tick` runs it alone (e.g. as its
+own process beside PostgreSQL). Every job is safe to run from two tickers at once: each takes row
+locks or conditional updates.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from django.db import close_old_connections
+
+from siaga.core.context import acting, new_request_id
+
+log = logging.getLogger(__name__)
+
+Job = Callable[[], object]
+_jobs: list[tuple[str, Job]] = []
+
+
+def job(name: str):
+    """Register a function to run on every tick."""
+
+    def register(fn: Job) -> Job:
+        _jobs.append((name, fn))
+        return fn
+
+    return register
+
+
+@job("escalate_overdue_calls")
+def _escalate() -> object:
+    from . import intake
+
+    return intake.escalate_overdue()
+
+
+def tick() -> None:
+    for name, fn in list(_jobs):
+        close_old_connections()
+        try:
+            with acting(None, new_request_id("tick")):
+                fn()
+        except Exception:  # one failing job must not stop the clock for the others
+            log.exception("ticker job %s failed", name)
+
+
+class Ticker(threading.Thread):
+    def __init__(self, interval_s: float = 2.0):
+        super().__init__(name="siaga-ops-ticker", daemon=True)
+        self.interval_s = interval_s
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.is_set():
+            started = time.monotonic()
+            tick()
+            self.stopped.wait(max(0.0, self.interval_s - (time.monotonic() - started)))
+        close_old_connections()
+
+    def stop(self) -> None:
+        self.stopped.set()
