@@ -169,6 +169,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_VERBOSE = False
+# Behind a reverse proxy, lockout must key on the client's address, not the proxy's:
+# SIAGA_PROXY_COUNT = how many trusted proxies append to X-Forwarded-For.
+if _proxies := int(env("PROXY_COUNT", "0")):
+    AXES_IPWARE_PROXY_COUNT = _proxies
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 
 OTP_TOTP_ISSUER = "Siaga"
 

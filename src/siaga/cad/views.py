@@ -79,6 +79,7 @@ def _ops_config(request) -> dict:
         "transitions": pages.transitions(),
         "unit_next": pages.unit_next(),
         "zone": _polres_zone(user),
+        "region": getattr(getattr(user, "polres", None), "region_id", "") or "",
         "names": pages.place_names(user),
         "perms": {
             "calls": pages.may_see_calls(user),
@@ -188,6 +189,7 @@ def intake(request):
         "no_duplicates": _("No open incident nearby."),
         "created": _("Incident created"),
         "recs": _("Recommended units — Enter dispatches the first"),
+        "recs_readonly": _("Recommended units (the dispatcher dispatches from the operations room)"),
         "dispatched": _("Dispatched"),
         "closed_as": _("Call closed as"),
         "disp_prank": _("prank"),
@@ -240,6 +242,7 @@ def officer(request):
         "note_sent": _("Report sent."),
         "status_set": _("Status set:"),
         "last_fix": _("Last position sent"),
+        "dispatched_at": _("dispatched at"),
     }
     cfg = {
         **_ops_config(request),
@@ -290,7 +293,9 @@ def report(request):
     if data:
         for row in data["groups"]:
             if row.get("category"):
-                row["category_label"] = str(BY_CODE[row["category"]].label) if row["category"] in BY_CODE else row["category"]
+                row["category_label"] = (
+                    str(BY_CODE[row["category"]].label) if row["category"] in BY_CODE else row["category"]
+                )
     return render(
         request,
         "cad/report.html",

@@ -20,7 +20,9 @@ def navigation(request):
     items = []
     if user is not None and user.is_authenticated:
         for name, label, resource, *roles in MODULES:
-            if (resource is None or role_allows(user, resource, "view")) and (not roles or user.role in roles[0]):
+            if (resource is None or role_allows(user, resource, "view")) and (
+                not roles or user.role in roles[0]
+            ):
                 items.append(
                     {
                         "url": reverse(name),

@@ -273,7 +273,7 @@
     return O.get(api("/incidents/" + i.id + "/recommendations?limit=5")).then(function (r) {
       recs = r;
       wrap.hidden = false;
-      $("in-recs-h").textContent = T.recs;
+      $("in-recs-h").textContent = cfg.perms.dispatch ? T.recs : T.recs_readonly;
       ol.innerHTML = r.length ? r.map(function (x, n) {
         return '<li class="rec' + (n === 0 ? " top" : "") + '"><strong>' + esc(x.callsign) + "</strong> <small>" + esc(x.kind.toUpperCase()) +
           "</small> · ETA " + O.fmtDur(x.eta_s) + " · " + (x.distance_m / 1000).toFixed(1) + " km<br><small>" +

@@ -55,7 +55,7 @@
       esc(O.catLabel(i.category)) + "</p>" +
       (i.summary ? "<p>" + esc(i.summary) + "</p>" : "") +
       "<p><strong>" + esc(O.placeLabel(i)) + "</strong>" + (i.address ? "<br>" + esc(i.address) : "") + "</p>" +
-      "<p class='muted'>" + esc(O.statusLabel(i.status)) + " · " + esc(T.dispatched_to) + " " + O.fmtTime(i.dispatched_at) + "</p>" +
+      "<p class='muted'>" + esc(O.statusLabel(i.status)) + " · " + esc(T.dispatched_at) + " " + O.fmtTime(i.dispatched_at) + "</p>" +
       navLinks(i);
     buttons();
   }

@@ -237,7 +237,9 @@
     var bbox = (root && root.dataset.bbox) ? root.dataset.bbox.split(",").map(Number) : null;
     if (bbox) map.fitBounds([[bbox[1], bbox[0]], [bbox[3], bbox[2]]], { animate: false, padding: [6, 6] });
     else map.setView([-6.27, 106.99], 12);
-    get(cfg.areas_url + "?level=kecamatan").then(function (fc) {
+    var url = cfg.areas_url + "?level=kecamatan" + (cfg.region ? "&parent=" + encodeURIComponent(cfg.region) : "");
+    get(url).then(function (fc) {
+      fc.features = fc.features.filter(function (f) { return f.geometry; });
       var layer = L.geoJSON(fc, {
         interactive: false,
         style: { color: "#4a5a70", weight: 1.5, fillColor: "#dfe7f1", fillOpacity: 0.35 },
@@ -342,7 +344,7 @@
     document.getElementById("ops-unit-count").textContent = "(" + list.length + ")";
     tbody.innerHTML = list.map(function (u) {
       var inc = u.incident_id ? incidents[u.incident_id] : null;
-      return '<tr class="unit u-' + u.status + '" data-unit="' + u.id + '">' +
+      return '<tr class="unit" data-unit="' + u.id + '">' +
         "<td>" + esc(u.callsign) + "</td><td>" + esc(GLYPH[u.kind] || u.kind) + "</td>" +
         '<td><span class="ustatus u-' + u.status + '">' + esc(unitStatusLabel(u.status)) + "</span></td>" +
         "<td>" + (inc ? '<a href="#' + inc.id + '" data-open="' + inc.id + '">' + esc(inc.number) + "</a>" : u.incident_id ? "#" + u.incident_id : "") + "</td></tr>";
