@@ -93,7 +93,7 @@ def print_table(title: str, header: list[str], rows: list[list]) -> None:
 
 
 def build_small_demo(days: int = 3, scale: float = 0.05, seed: int = 1):
-    """The demo Polres (Polres Metro Bekasi Kota: territory, 8 Polsek, ~200 units, 14 logins), small history."""
+    """The demo Polres (Metro Bekasi Kota: territory, 8 Polsek, ~200 units, 14 logins), short history."""
     from siaga.demo.build import build_demo
 
     return build_demo(seed=seed, days=days, scale=scale, console=False)
@@ -129,8 +129,18 @@ def add_available_units(polres, n: int, seed: int = 7, prefix: str = "BENCH") ->
     lons, lats = random_points_inside(polres, n, rng)
     polsek = lookup.locate_many(lons, lats).polsek_id
     kinds = rng.choice(["r4", "r2", "foot", "post", "team"], size=n, p=[0.3, 0.45, 0.1, 0.1, 0.05])
-    cap_pool = [["patrol"], ["patrol"], ["patrol"], ["lantas"], ["lantas", "laka"], ["jatanras", "crime"],
-                ["dalmas", "riot"], ["narkoba"], ["medic", "patrol"], ["reskrim"]]
+    cap_pool = [
+        ["patrol"],
+        ["patrol"],
+        ["patrol"],
+        ["lantas"],
+        ["lantas", "laka"],
+        ["jatanras", "crime"],
+        ["dalmas", "riot"],
+        ["narkoba"],
+        ["medic", "patrol"],
+        ["reskrim"],
+    ]
     now = dt.datetime.now(dt.UTC)
     rows = []
     for k in range(n):
@@ -151,8 +161,19 @@ def add_available_units(polres, n: int, seed: int = 7, prefix: str = "BENCH") ->
         return len(cad.bulk_create_units(polres, rows, synthetic=True))
 
 
-CATEGORIES = ["curas", "pencurian", "penipuan", "penganiayaan", "kdrt", "narkoba", "keributan", "laka",
-              "kebakaran", "kemanusiaan", "pembunuhan"]
+CATEGORIES = [
+    "curas",
+    "pencurian",
+    "penipuan",
+    "penganiayaan",
+    "kdrt",
+    "narkoba",
+    "keributan",
+    "laka",
+    "kebakaran",
+    "kemanusiaan",
+    "pembunuhan",
+]
 
 
 def open_incident_columns(polres, n: int, seed: int = 11, within: dt.timedelta = dt.timedelta(hours=6)):
@@ -185,7 +206,9 @@ def add_open_incidents(polres, n: int, seed: int = 11) -> list[int]:
     if n <= 0:
         return []
     with acting(None, "bench"):
-        res = cad.import_history(polres, open_incident_columns(polres, n, seed), synthetic=True, label="bench")
+        res = cad.import_history(
+            polres, open_incident_columns(polres, n, seed), synthetic=True, label="bench"
+        )
     return res.incident_ids
 
 
@@ -234,17 +257,35 @@ def wait_port(port: int, timeout: float = 60.0, proc: subprocess.Popen | None = 
 
 
 @contextlib.contextmanager
-def siaga_server(data_dir: str, port: int | None = None, log_path: str | None = None):
+def siaga_server(data_dir: str, port: int | None = None, log_path: str | None = None, app: str | None = None):
     """`siaga run` (uvicorn, in-memory channel layer) on a free loopback port; stopped on exit.
 
-    Yields (port, Popen). The server is this process's child, terminated (then killed) by its pid."""
+    With `app` ("module:attribute"), uvicorn serves that ASGI application instead, the same way as
+    `siaga run` does (one process, log level warning, no lifespan). Yields (port, Popen). The server is
+    this process's child, terminated (then killed) by its pid."""
     port = port or free_port()
     env = dict(os.environ, SIAGA_DATA_DIR=data_dir, DJANGO_SETTINGS_MODULE="siaga.settings")
     env.pop("SIAGA_REDIS_URL", None)
     env["SIAGA_LIVE_DEMO"] = "0"  # no background generator: only our events
-    log = open(log_path or os.devnull, "w")  # noqa: SIM115
+    cmd = [sys.executable, "-m", "siaga", "run", "--host", "127.0.0.1", "--port", str(port)]
+    if app:
+        cmd = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            app,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--lifespan",
+            "off",
+        ]
+    log = open(log_path or os.devnull, "w")  # noqa: SIM115 (closed in the finally below)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "siaga", "run", "--host", "127.0.0.1", "--port", str(port)],
+        cmd,
         cwd=str(ROOT),
         env=env,
         stdout=log,

@@ -35,12 +35,35 @@ from . import _common as c
 LIST_N = 1332
 
 
-def locust_run(port: int, user_class: str, users: int, spawn: int, duration: str, cfg: str, prefix: str) -> dict:
+def locust_run(
+    port: int, user_class: str, users: int, spawn: int, duration: str, cfg: str, prefix: str
+) -> dict:
     env = dict(os.environ, SIAGA_BENCH_CONFIG=cfg)
     cmd = [
-        sys.executable, "-m", "locust", "-f", str(c.ROOT / "benchmarks" / "locustfile_cad.py"), user_class,
-        "--headless", "-u", str(users), "-r", str(spawn), "-t", duration, "--host", f"http://127.0.0.1:{port}",
-        "--csv", prefix, "--only-summary", "--stop-timeout", "10", "--loglevel", "WARNING", "--exit-code-on-error", "0",
+        sys.executable,
+        "-m",
+        "locust",
+        "-f",
+        str(c.ROOT / "benchmarks" / "locustfile_cad.py"),
+        user_class,
+        "--headless",
+        "-u",
+        str(users),
+        "-r",
+        str(spawn),
+        "-t",
+        duration,
+        "--host",
+        f"http://127.0.0.1:{port}",
+        "--csv",
+        prefix,
+        "--only-summary",
+        "--stop-timeout",
+        "10",
+        "--loglevel",
+        "WARNING",
+        "--exit-code-on-error",
+        "0",
     ]
     load0 = c.loadavg()
     t0 = time.perf_counter()
@@ -55,8 +78,16 @@ def locust_run(port: int, user_class: str, users: int, spawn: int, duration: str
         with open(f"{prefix}_failures.csv") as f:
             failures = [(r["Name"], r["Error"], int(r["Occurrences"])) for r in csv.DictReader(f)]
     cpu_warn = [ln for ln in (p.stderr + p.stdout).splitlines() if "CPU usage" in ln]
-    return {"rows": rows, "failures": failures, "wall_s": wall, "rc": p.returncode, "load_start": load0,
-            "load_end": c.loadavg(), "cpu_warning": cpu_warn[:2], "stderr": p.stderr[-1500:]}
+    return {
+        "rows": rows,
+        "failures": failures,
+        "wall_s": wall,
+        "rc": p.returncode,
+        "load_start": load0,
+        "load_end": c.loadavg(),
+        "cpu_warning": cpu_warn[:2],
+        "stderr": p.stderr[-1500:],
+    }
 
 
 def figures(row: dict) -> dict:
@@ -126,8 +157,16 @@ def main(argv: list[str] | None = None) -> dict:
         lons, lats = c.random_points_inside(polres, 500, np.random.default_rng(args.seed))
         cfg_path = os.path.join(tmp, "locust.json")
         with open(cfg_path, "w") as f:
-            json.dump({"sessions": keys, "csrf": c.CSRF_TOKEN, "wait_min": wmin, "wait_max": wmax,
-                       "points": [[x, y] for x, y in zip(lons.tolist(), lats.tolist(), strict=True)]}, f)
+            json.dump(
+                {
+                    "sessions": keys,
+                    "csrf": c.CSRF_TOKEN,
+                    "wait_min": wmin,
+                    "wait_max": wmax,
+                    "points": [[x, y] for x, y in zip(lons.tolist(), lats.tolist(), strict=True)],
+                },
+                f,
+            )
         t_setup = time.perf_counter() - t0
         connections.close_all()
 
@@ -135,11 +174,26 @@ def main(argv: list[str] | None = None) -> dict:
         with c.siaga_server(tmp, log_path=log_path) as (port, _proc):
             load_list = c.loadavg()
             big, n_listed = list_open(port, keys[0])
-            base = locust_run(port, "HealthUser", args.users, args.spawn_rate, duration, cfg_path,
-                              os.path.join(tmp, "health"))
-            ours = locust_run(port, "OperatorUser", args.users, args.spawn_rate, duration, cfg_path,
-                              os.path.join(tmp, "cad"))
-        server_log = open(log_path).read()
+            base = locust_run(
+                port,
+                "HealthUser",
+                args.users,
+                args.spawn_rate,
+                duration,
+                cfg_path,
+                os.path.join(tmp, "health"),
+            )
+            ours = locust_run(
+                port,
+                "OperatorUser",
+                args.users,
+                args.spawn_rate,
+                duration,
+                cfg_path,
+                os.path.join(tmp, "cad"),
+            )
+        with open(log_path) as f:
+            server_log = f.read()
         n_created = Incident.objects.count() - n_before
         connections.close_all()
 
@@ -148,7 +202,8 @@ def main(argv: list[str] | None = None) -> dict:
     li = figures(ours["rows"]["GET /api/cad/incidents?status=open"])
     ag = figures(ours["rows"]["Aggregated"])
     log_causes = Counter(
-        ln.strip()[:140] for ln in server_log.splitlines()
+        ln.strip()[:140]
+        for ln in server_log.splitlines()
         if "Error" in ln or "locked" in ln or "Exception" in ln
     ).most_common(5)
     result = {
@@ -174,10 +229,14 @@ def main(argv: list[str] | None = None) -> dict:
         "loadavg": ours["load_end"],
         "setup_s": round(t_setup, 1),
     }
-    print(f"api load · {c.machine()} · siaga run (1 uvicorn process, SQLite WAL) · locust {args.users} users,"
-          f" spawn {args.spawn_rate}/s, {duration}, wait {wmin:g}-{wmax:g} s")
-    print(f"  load average: list {load_list}; health run {base['load_start']} → {base['load_end']};"
-          f" cad run {ours['load_start']} → {ours['load_end']}")
+    print(
+        f"api load · {c.machine()} · siaga run (1 uvicorn process, SQLite WAL) · locust {args.users} users,"
+        f" spawn {args.spawn_rate}/s, {duration}, wait {wmin:g}-{wmax:g} s"
+    )
+    print(
+        f"  load average: list {load_list}; health run {base['load_start']} → {base['load_end']};"
+        f" cad run {ours['load_start']} → {ours['load_end']}"
+    )
     rows = []
     for label, x in (
         ("ours: POST /api/cad/incidents", cr),
@@ -185,11 +244,24 @@ def main(argv: list[str] | None = None) -> dict:
         ("ours: mixed, all requests", ag),
         ("baseline: GET /api/core/health", h),
     ):
-        rows.append([label, x["requests"], x["failures"], x["rps"], x["p50_ms"], x["p90_ms"], x["p99_ms"], x["max_ms"]])
+        rows.append(
+            [
+                label,
+                x["requests"],
+                x["failures"],
+                x["rps"],
+                x["p50_ms"],
+                x["p90_ms"],
+                x["p99_ms"],
+                x["max_ms"],
+            ]
+        )
     rows.append(["TicketsCAD, reported (not rerun): create", "", "", "88-101", "", "", "66-88", ""])
     c.print_table("", ["", "requests", "errors", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms"], rows)
-    print(f"  list all {n_listed:,} open incidents (of {n_open:,}), one request: p50 {big.get('p50_ms')} ms,"
-          f" p99 {big.get('p99_ms')} ms (TicketsCAD, reported: p50 2,300 ms)")
+    print(
+        f"  list all {n_listed:,} open incidents (of {n_open:,}), one request: p50 {big.get('p50_ms')} ms,"
+        f" p99 {big.get('p99_ms')} ms (TicketsCAD, reported: p50 2,300 ms)"
+    )
     print(f"  incidents created during the run: {n_created:,}")
     for name, err, k in (base["failures"] + ours["failures"])[:8]:
         print(f"  failure ×{k}: {name}: {err[:200]}")

@@ -51,7 +51,10 @@ class OperatorUser(_Base):
             "summary": "load test",
         }
         with self.client.post(
-            "/api/cad/incidents", data=json.dumps(body), headers=self.headers, catch_response=True,
+            "/api/cad/incidents",
+            data=json.dumps(body),
+            headers=self.headers,
+            catch_response=True,
             name="POST /api/cad/incidents",
         ) as r:
             if r.status_code != 201:
@@ -60,7 +63,9 @@ class OperatorUser(_Base):
     @task
     def list_open(self):
         with self.client.get(
-            "/api/cad/incidents?status=open", headers=self.headers, catch_response=True,
+            "/api/cad/incidents?status=open",
+            headers=self.headers,
+            catch_response=True,
             name="GET /api/cad/incidents?status=open",
         ) as r:
             if r.status_code != 200:

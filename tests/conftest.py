@@ -93,3 +93,13 @@ def need_postgres():
     if connection.vendor != "postgresql":
         pytest.skip("runs on PostgreSQL: set SIAGA_DATABASE_URL=postgresql://…")
     return connection
+
+
+@pytest.fixture(autouse=True)
+def english_messages():
+    """Service-level messages in English, so assertions read the msgids. Requests still pick their
+    language by LocaleMiddleware (Bahasa Indonesia by default), which the i18n tests check."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

@@ -39,12 +39,14 @@ def _mount() -> None:
     from siaga.accounts.api import router as accounts_router
     from siaga.cad.api import router as cad_router
     from siaga.core.api import router as core_router
+    from siaga.portal.api import router as portal_router
     from siaga.territory.api import router as territory_router
 
     api.add_router("/accounts", accounts_router)
     api.add_router("/cad", cad_router)
     api.add_router("/core", core_router)
     api.add_router("/territory", territory_router)
+    api.add_router("/portal", portal_router)
 
 
 _mount()

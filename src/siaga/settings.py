@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "siaga.resources",
     "siaga.cad",
     "siaga.web",
+    "siaga.portal",
     "siaga.demo",
 ]
 

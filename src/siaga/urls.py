@@ -15,6 +15,7 @@ urlpatterns = [
     path("ops/", include("siaga.cad.urls")),
     path("officer/", include(officer_urlpatterns)),
     path("", include("siaga.web.urls")),
+    path("", include("siaga.portal.urls")),
 ]
 
 if settings.DEBUG:

@@ -109,7 +109,7 @@ def guarded(tree):
 
 def test_require_2fa_redirects_pages_to_setup_and_the_api_answers_401(client, guarded):
     client.force_login(guarded)
-    r = client.get("/")
+    r = client.get("/dasbor/")
     assert r.status_code == 302 and r["Location"].startswith("/accounts/2fa/setup/")
     r = client.get("/api/accounts/me")
     assert r.status_code == 401 and r.json()["code"] == "2fa_required"
@@ -124,7 +124,7 @@ def test_confirming_a_device_with_a_real_token_verifies(client, guarded):
     device.refresh_from_db()
     assert device.confirmed
     assert client.get("/api/accounts/me").status_code == 200
-    assert client.get("/").status_code == 200
+    assert client.get("/dasbor/").status_code == 200
     assert AuditEntry.objects.filter(action="accounts.user.2fa_enabled", object_id=str(guarded.pk)).exists()
 
 
@@ -154,7 +154,7 @@ def test_login_with_a_device_asks_for_the_code(client, guarded):
     r = client.post(LOGIN, {"username": "guarded", "password": PASSWORD})
     assert r.status_code == 302 and r["Location"].startswith("/accounts/2fa/")
     assert client.get("/api/accounts/me").status_code == 401
-    assert client.get("/").status_code == 302
+    assert client.get("/dasbor/").status_code == 302
     assert client.post("/accounts/2fa/", {"token": token_for(device, offset=1)}).status_code == 200
     assert client.get("/api/accounts/me").status_code == 401
     # django-otp throttles after a failure: right away even the right code is refused...

@@ -10,6 +10,7 @@ from siaga.cad import live
 from siaga.cad.models import Assignment, Call, Incident, Unit
 
 from .ops_fixtures import *  # noqa: F403
+from .ops_fixtures import P_S1B
 
 BUSY = live.Params(calls_per_hour=400, human_share=0.34, on_scene_s=(120, 240), close_s=(30, 60))
 
@@ -128,7 +129,7 @@ def test_human_incidents_wait_then_a_supervisor_takes_them(ops):
 
 
 def test_a_human_dispatch_is_driven_and_a_human_answer_is_left_alone(ops):
-    from siaga.cad import dispatching, intake, incidents
+    from siaga.cad import dispatching, incidents, intake
     from siaga.core.context import acting
 
     start = timezone.now() - dt.timedelta(hours=1)
@@ -166,3 +167,26 @@ def test_speed_scales_rates(ops, speed):
     run_for(sim, start, 10, step_s=10)
     expected = 120 * speed * 10 / 60
     assert 0.4 * expected < sim.stats.get("calls", 0) < 1.8 * expected
+
+
+def test_open_incidents_without_units_are_adopted(ops):
+    """The demo builder leaves a snapshot of a shift in progress: open incidents with no unit on them."""
+    from siaga.cad import dispatching, incidents
+    from siaga.core.context import acting
+
+    disp = ops.u("dispatcher")
+    with acting(disp, "t"):
+        waiting = incidents.create_incident(disp, category="keributan", lat=P_S1B[1], lon=P_S1B[0])
+        done = incidents.create_incident(disp, category="curat", lat=P_S1B[1], lon=P_S1B[0] + 0.01)
+        dispatching.dispatch(disp, done, ops.units["S1-R2"])
+        dispatching.set_unit_status(disp, ops.units["S1-R2"], "cleared")  # cleared, no unit left on it
+    start = timezone.now()
+    sim = live.LiveDemo(
+        ops.polres, params=live.Params(calls_per_hour=0, human_share=0.0, dispatch_s=(5, 5)), seed=4
+    )
+    sim.step(start)
+    assert sim.stats["orphans"] == 2
+    run_for(sim, start, 1, step_s=5)
+    assert Incident.objects.get(pk=waiting.pk).status != "created"  # dispatched like any other
+    run_for(sim, start + dt.timedelta(minutes=1), 5, step_s=10)
+    assert Incident.objects.get(pk=done.pk).status == "closed"  # walked on to closed

@@ -161,13 +161,16 @@ def test_report_shows_groups_and_filters(client, ops):
 
 
 def test_nav_shows_operations_room_and_officer_by_role(client, ops):
-    html = client_for(client, ops, "patrol").get("/").content.decode()
+    from django.urls import reverse
+
+    home = reverse("web:home")
+    html = client_for(client, ops, "patrol").get(home).content.decode()
     assert 'href="/ops/"' in html and 'href="/officer/"' in html
     client.logout()
-    html = client_for(client, ops, "dispatcher").get("/").content.decode()
+    html = client_for(client, ops, "dispatcher").get(home).content.decode()
     assert 'href="/ops/"' in html and 'href="/officer/"' not in html
     client.logout()
-    html = client_for(client, ops, "citizen").get("/").content.decode()
+    html = client_for(client, ops, "citizen").get(home).content.decode()
     assert 'href="/ops/"' not in html
 
 

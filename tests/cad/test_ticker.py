@@ -41,3 +41,21 @@ def test_ticker_thread_runs_and_stops(monkeypatch):
     t.stop()
     t.join(timeout=2)
     assert not t.is_alive()
+
+
+def test_clock_runs_as_a_task_on_the_event_loop(monkeypatch):
+    import asyncio
+
+    ran = []
+    monkeypatch.setattr(ticker, "_jobs", [("count", lambda: ran.append(1))])
+
+    async def main():
+        task = ticker.start_in_loop(interval_s=0.01)
+        for _ in range(500):
+            if len(ran) >= 3:
+                break
+            await asyncio.sleep(0.01)
+        task.cancel()
+
+    asyncio.run(main())
+    assert len(ran) >= 3

@@ -28,6 +28,7 @@ from siaga.core.events import Event, publish
 from siaga.core.models import AuditEntry
 from siaga.core.permissions import POLICY, can, resource_of
 from siaga.core.selectors import audit_entries
+from siaga.portal.models import Report, Sos
 from siaga.resources import services as resources
 from siaga.resources.models import Personnel
 from siaga.territory.models import Polda, Polres, Polsek, Region, Rt, Rw
@@ -51,6 +52,8 @@ MODELS = {
     "territory.polda": (Polda, lambda o: o.code),
     "territory.polres": (Polres, lambda o: o.code),
     "territory.polsek": (Polsek, lambda o: o.code),
+    "portal.report": (Report, lambda o: o.key),
+    "portal.sos": (Sos, lambda o: o.key),
 }
 
 
@@ -79,6 +82,8 @@ INCIDENTS = {
     "B": {"inc_b"},
 }
 CALLS = {k: {n.replace("inc_", "call_") for n in v} for k, v in INCIDENTS.items()}
+REPORTS = {k: {n.replace("inc_", "rep_") for n in v} for k, v in INCIDENTS.items()}
+SOSES = {k: {n.replace("inc_", "sos_") for n in v} for k, v in INCIDENTS.items()}
 UNITS = {
     "ALL": {"unit_s1", "unit_s2", "unit_a", "unit_b"},
     "A": {"unit_s1", "unit_s2", "unit_a"},
@@ -176,6 +181,31 @@ TABLE: dict[tuple[str, str], tuple[dict[str, set[str]], dict[str, str]]] = {
     ("territory.polres", "change"): (POLRESES, {"ALL": "admin admin_all"}),
     ("territory.polsek", "view"): (POLSEKS, {"ALL": ACTIVE}),
     ("territory.polsek", "change"): (POLSEKS, {"ALL": "admin admin_all"}),
+    ("portal.report", "view"): (
+        REPORTS,
+        {
+            "ALL": "admin_all commander_polda",
+            "A": "admin commander kabag_ops operator dispatcher analyst",
+            "S1": "operator_s1",
+        },
+    ),
+    ("portal.report", "change"): (
+        REPORTS,
+        {"ALL": "admin_all commander_polda", "A": "admin commander kabag_ops operator", "S1": "operator_s1"},
+    ),
+    ("portal.sos", "view"): (
+        SOSES,
+        {
+            "ALL": "admin_all commander_polda",
+            "A": "admin commander kabag_ops operator dispatcher patrol analyst",
+            "S1": "operator_s1",
+            "B": "patrol_b",
+        },
+    ),
+    ("portal.sos", "change"): (
+        SOSES,
+        {"ALL": "admin_all", "A": "admin kabag_ops operator dispatcher", "S1": "operator_s1"},
+    ),
 }
 
 
@@ -238,6 +268,17 @@ def _build() -> dict[str, User]:
         common = {"polres": polres, "polsek": polsek, "kelurahan_code": kel, "received_at": NOW}
         Incident.objects.create(number=f"inc_{key}", category="curas", created_at=NOW, **common)
         Call.objects.create(notes=f"call_{key}", **common)
+        del common["received_at"]
+        Report.objects.create(
+            key=f"rep_{key}",
+            tracking_code=f"rep_{key}",
+            category="curat",
+            description="matrix",
+            created_at=NOW,
+            updated_at=NOW,
+            **common,
+        )
+        Sos.objects.create(key=f"sos_{key}", received_at=NOW, **common)
     for key, (polres, polsek) in {
         "s1": (t.a, t.s1),
         "s2": (t.a, t.s2),

@@ -10,5 +10,5 @@ def test_openapi_document_is_served(client):
 
 @pytest.mark.django_db
 def test_pages_need_login(client):
-    r = client.get("/")
+    r = client.get("/dasbor/")
     assert r.status_code == 302 and "/accounts/login/" in r["Location"]

@@ -25,6 +25,24 @@ SCREENS = Path(__file__).resolve().parents[2] / "var" / "screens"
 POLL = 12_000  # ms: two polling periods and some slack
 
 
+@pytest.fixture(autouse=True)
+def sqlite_shared_cache_reads():
+    """The test database is SQLite in memory with a shared cache, where a reader in one live-server thread
+    gets "database table is locked" at once while another thread writes (busy_timeout does not apply to
+    shared-cache locks). Readers that do not take table locks avoid that test-only failure; the real
+    database is a WAL file without a shared cache."""
+    from django.db.backends.signals import connection_created
+
+    def read_uncommitted(sender, connection, **kwargs):
+        if connection.vendor == "sqlite":
+            with connection.cursor() as c:
+                c.execute("PRAGMA read_uncommitted = 1")
+
+    connection_created.connect(read_uncommitted)
+    yield
+    connection_created.disconnect(read_uncommitted)
+
+
 class Counter:
     """Every key press, typed field and click of the operator and dispatcher, from the answer on."""
 
@@ -44,9 +62,9 @@ class Counter:
 
 
 def test_call_to_cleared_by_keyboard(live_server, browser_page, ops):
-    from siaga.cad import intake
     from playwright.sync_api import expect
 
+    from siaga.cad import intake
     from siaga.cad.models import Call, Incident, Unit
 
     SCREENS.mkdir(parents=True, exist_ok=True)
@@ -176,3 +194,54 @@ def test_call_to_cleared_by_keyboard(live_server, browser_page, ops):
     errors = [e for e in disp.js_errors if "/ws/events/" not in e]
     assert errors == [], errors
     assert op_errors == [] and off_errors == [], (op_errors, off_errors)
+
+
+def test_prank_and_duplicate_link_by_keyboard(live_server, browser_page, ops):
+    """A known prank caller is flagged and closed with one key; a second report of an open incident is
+    offered as a duplicate and linked with one key, so no second response starts."""
+    from playwright.sync_api import expect
+
+    from siaga.cad import incidents, intake
+    from siaga.cad.models import Call, Incident
+
+    op = browser_page
+    opr = ops.u("operator")
+    with acting(opr, "setup"):
+        for n in range(2):  # two earlier pranks from this number
+            c = intake.ring(ops.polres, "081300000001", call_id=f"old-{n}")
+            intake.answer(opr, c)
+            intake.close_call(opr, c, "prank")
+        open_incident = incidents.create_incident(
+            opr, category="curat", kelurahan_code="32.75.01.1001", summary="Rumah dibobol"
+        )
+    login(op, live_server.url, "operator", PASSWORD)
+    op.goto(f"{live_server.url}/ops/intake/")
+    op.wait_for_selector("#intake[data-ready='1']")
+
+    with acting(None, "telephony"):
+        prank = intake.ring(ops.polres, "081300000001", call_id="pbx-p")
+    op.wait_for_selector("#ops-calls li.call.ringing", timeout=POLL)
+    op.keyboard.press("F2")
+    expect(op.locator("#in-caller .flag.bad")).to_be_visible()  # known prank caller
+    op.keyboard.press("Alt+p")
+    expect(op.locator("#intake")).to_have_attribute("data-closed", "prank")
+    assert Call.objects.get(pk=prank.pk).disposition == "prank"
+
+    with acting(None, "telephony"):
+        second = intake.ring(ops.polres, "081300000002", call_id="pbx-d")
+    op.wait_for_selector(f"#ops-calls li.call.ringing[data-call='{second.pk}']", timeout=POLL)
+    op.keyboard.press("a")
+    op.wait_for_selector("#in-fields:not([disabled])")
+    op.keyboard.type("Bekasijaya", delay=15)
+    op.wait_for_selector("#in-place-list li[role=option]")
+    op.keyboard.press("Enter")
+    op.keyboard.type("curat", delay=15)
+    op.wait_for_selector("#in-category-list li[role=option]")
+    op.keyboard.press("Enter")
+    expect(op.locator("#in-dups")).to_contain_text(open_incident.number)
+    op.keyboard.press("Alt+l")
+    expect(op.locator("#intake")).to_have_attribute("data-closed", "linked")
+    c = Call.objects.get(pk=second.pk)
+    assert c.disposition == "linked" and c.incident_id == open_incident.pk
+    assert Incident.objects.filter(polres=ops.polres).count() == 1  # no second incident
+    assert [e for e in op.js_errors if "/ws/events/" not in e] == []

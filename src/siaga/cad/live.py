@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 import logging
 import math
 import random
@@ -84,6 +85,7 @@ class IncidentPlan:
     dispatch_at: dt.datetime | None
     close_at: dt.datetime | None = None
     tries: int = 0
+    walk_at: dt.datetime | None = None  # an open incident with no unit (e.g. the demo's snapshot): step it on
 
 
 @dataclass
@@ -115,7 +117,7 @@ def street_path(
 def along(path: list[tuple[float, float]], metres: float) -> tuple[tuple[float, float], bool]:
     """The point `metres` along the path, and whether that is its end."""
     left = max(0.0, metres)
-    for a, b in zip(path, path[1:], strict=False):
+    for a, b in itertools.pairwise(path):
         d = leg_m(a, b)
         if left <= d and d > 0:
             t = left / d
@@ -125,7 +127,7 @@ def along(path: list[tuple[float, float]], metres: float) -> tuple[tuple[float, 
 
 
 def path_length(path: list[tuple[float, float]]) -> float:
-    return sum(leg_m(a, b) for a, b in zip(path, path[1:], strict=False))
+    return sum(leg_m(a, b) for a, b in itertools.pairwise(path))
 
 
 def speed_ms(kind: str, hour: int) -> float:
@@ -164,6 +166,7 @@ class LiveDemo:
         self.plans: dict[int, IncidentPlan] = {}
         self.jobs: dict[int, Job] = {}
         self.last: dt.datetime | None = None
+        self.orphans_checked = False
         self.serial = 0
         self.stats: dict[str, int] = {}
         self.places = self._places()
@@ -227,6 +230,8 @@ class LiveDemo:
         with acting(self.user, "live-demo"):
             elapsed = 0.0 if self.last is None else (now - self.last).total_seconds()
             self.last = now
+            if not self.orphans_checked:
+                self._adopt_orphans(now)
             self._ring(now, min(max(elapsed, 0.0), self.p.max_step_s))
             intake.escalate_overdue(now)
             self._advance_calls(now)
@@ -335,6 +340,43 @@ class LiveDemo:
         self._count("incidents")
         self._count("incidents_human" if human else "incidents_auto")
 
+    def _adopt_orphans(self, now: dt.datetime) -> None:
+        """Open incidents the demo builder left (a snapshot of the shift in progress, without units):
+        new ones wait for a dispatch like any other, the rest move on one status at a time."""
+        self.orphans_checked = True
+        busy = set(Assignment.objects.filter(active=True).values_list("incident_id", flat=True))
+        rows = (
+            Incident.objects.filter(polres=self.polres, duplicate_of__isnull=True)
+            .exclude(status=IncidentStatus.CLOSED)
+            .exclude(pk__in=busy)
+            .values_list("pk", "status")
+        )
+        for pk, status in rows:
+            if status == IncidentStatus.CREATED:
+                human = self.rng.random() < self.p.human_share
+                wait = (self.p.human_wait_s / self.p.speed) if human else self.rng.uniform(*self.p.dispatch_s)
+                self.plans[pk] = IncidentPlan(pk, human, now + dt.timedelta(seconds=wait))
+            else:
+                self.plans[pk] = IncidentPlan(pk, True, None, walk_at=self._later(now, (30, 300)))
+            self._count("orphans")
+
+    WALK = {
+        IncidentStatus.DISPATCHED: IncidentStatus.EN_ROUTE,
+        IncidentStatus.EN_ROUTE: IncidentStatus.ON_SCENE,
+        IncidentStatus.ON_SCENE: IncidentStatus.CLEARED,
+        IncidentStatus.CLEARED: IncidentStatus.CLOSED,
+    }
+
+    def _walk(self, i: Incident, plan: IncidentPlan, now: dt.datetime) -> None:
+        to = self.WALK.get(i.status)
+        if to is None or Assignment.objects.filter(incident=i, active=True).exists():
+            plan.walk_at = None  # a unit is on it now: the jobs take it from here
+            return
+        if self._try("walk", incidents.transition, self.user, i, to, i.version, at=now):
+            self._count("walked")
+        span = self.p.on_scene_s if to == IncidentStatus.ON_SCENE else self.p.close_s
+        plan.walk_at = self._later(now, span) if to != IncidentStatus.CLOSED else None
+
     def _advance_incidents(self, now: dt.datetime) -> None:
         human_units = None
         for pk, plan in sorted(self.plans.items()):
@@ -344,6 +386,10 @@ class LiveDemo:
                 continue
             if i.status == IncidentStatus.CLOSED:
                 del self.plans[pk]
+                continue
+            if plan.walk_at is not None:
+                if plan.walk_at <= now:
+                    self._walk(i, plan, now)
                 continue
             if plan.close_at is not None:
                 if plan.close_at <= now and i.status == IncidentStatus.CLEARED:
@@ -481,18 +527,18 @@ def start_thread(polres=None, **kwargs) -> threading.Thread | None:
     return t
 
 
-def start_in_loop(polres=None, *, interval: float = 2.0, params: Params | None = None) -> asyncio.Task | None:
+def start_in_loop(polres=None, *, interval: float = 2.0, params: Params | None = None) -> asyncio.Task:
     """The demo as a task on the running event loop (the web server's): each step runs in a worker
-    thread via sync_to_async, so the events it publishes reach the in-memory channel layer on this loop."""
+    thread via sync_to_async, so the events it publishes reach the in-memory channel layer on this loop.
+    Call it from inside the loop (e.g. an `async def` that then awaits uvicorn's `server.serve()`)."""
     from asgiref.sync import sync_to_async
 
-    polres = polres or demo_polres()
-    if polres is None:
-        log.warning("SIAGA_LIVE_DEMO is on but there is no demo Polres: the live demo does not run.")
-        return None
-
     async def loop():
-        sim = await sync_to_async(LiveDemo, thread_sensitive=False)(polres, params=params)
+        target = polres or await sync_to_async(demo_polres, thread_sensitive=False)()
+        if target is None:
+            log.warning("SIAGA_LIVE_DEMO is on but there is no demo Polres: the live demo does not run.")
+            return
+        sim = await sync_to_async(LiveDemo, thread_sensitive=False)(target, params=params)
 
         def one():
             try:

@@ -1,14 +1,14 @@
 """The operations-room clock: periodic work that must happen within seconds, not minutes.
 
 huey's periodic tasks run at most once a minute; an unanswered 110 call must climb its escalation
-ladder within seconds. `siaga run` starts one ticker thread in the serving (parent) process, so a
-deployment with several web workers still has one ticker; `siaga ops tick` runs it alone (e.g. as its
-own process beside PostgreSQL). Every job is safe to run from two tickers at once: each takes row
+ladder within seconds. `siaga run` starts one clock per deployment: a task on the server's event loop when it
+serves alone, a thread in the parent process when it starts several workers (then with Redis). Every job is safe to run from two tickers at once: each takes row
 locks or conditional updates.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
@@ -51,7 +51,24 @@ def tick() -> None:
             log.exception("ticker job %s failed", name)
 
 
+def start_in_loop(interval_s: float = 2.0) -> asyncio.Task:
+    """The clock as a task on the running (web server's) event loop. Each tick runs in a worker thread
+    via sync_to_async, so the events it publishes reach an in-memory channel layer on this loop (that
+    layer is not thread-safe: a plain thread publishing into it would not reliably wake the sockets)."""
+    from asgiref.sync import sync_to_async
+
+    async def loop():
+        while True:
+            started = time.monotonic()
+            await sync_to_async(tick, thread_sensitive=False)()
+            await asyncio.sleep(max(0.0, interval_s - (time.monotonic() - started)))
+
+    return asyncio.get_running_loop().create_task(loop(), name="siaga-ops-ticker")
+
+
 class Ticker(threading.Thread):
+    """The clock as a thread: for a parent process of several workers, with a Redis channel layer."""
+
     def __init__(self, interval_s: float = 2.0):
         super().__init__(name="siaga-ops-ticker", daemon=True)
         self.interval_s = interval_s

@@ -47,6 +47,11 @@ POLICY: dict[str, dict[str, frozenset[Role]]] = {
         "view": frozenset({R.COMMANDER, R.KABAG_OPS, R.STAFF, R.DISPATCHER}),
         "change": frozenset({R.STAFF}),
     },
+    "portal.report": {  # SPKT back office; the public reads only through portal's public views
+        "view": frozenset({R.COMMANDER, R.KABAG_OPS, R.OPERATOR, R.DISPATCHER, R.ANALYST}),
+        "change": frozenset({R.COMMANDER, R.KABAG_OPS, R.OPERATOR}),
+    },
+    "portal.sos": {"view": OPS | {R.ANALYST}, "change": frozenset({R.OPERATOR, R.DISPATCHER, R.KABAG_OPS})},
     "accounts.user": {"view": frozenset({R.COMMANDER}), "change": frozenset()},
     "core.auditentry": {"view": frozenset({R.COMMANDER}), "change": frozenset()},
 }

@@ -24,7 +24,7 @@ from siaga.core.context import acting
 from siaga.territory import lookup
 from siaga.territory.models import Polres, Region, Rt
 
-from . import history, org
+from . import history, org, portal
 
 DEFAULT_SEED = 1
 
@@ -189,6 +189,7 @@ def build_demo(
                 label=f"demo seed {seed}",
                 progress=lambda k: bar.advance(task, k),
             )
+        portal.build_portal(o.polres, now, seed)  # reports, SP2HP, SOS for the public-services pages
     counts = {
         "kecamatan": report["import"]["kecamatan"],
         "kelurahan": report["import"]["kelurahan"],

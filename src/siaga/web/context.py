@@ -12,6 +12,7 @@ MODULES = [
     ("core:audit", _("Audit trail"), "core.auditentry"),
     ("cad:room", _("Operations room"), "cad.incident"),
     ("officer:officer", _("Officer"), "cad.unit", {"patrol"}),
+    ("portal:staff_queue", _("Public reports"), "portal.report"),
 ]
 
 
@@ -27,8 +28,7 @@ def navigation(request):
                     {
                         "url": reverse(name),
                         "label": label,
-                        "active": (request.path.startswith(reverse(name)) and reverse(name) != "/")
-                        or request.path == reverse(name),
+                        "active": request.path.startswith(reverse(name)),
                     }
                 )
     return {"nav_items": items}

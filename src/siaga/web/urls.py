@@ -3,4 +3,4 @@ from django.urls import path
 from . import views
 
 app_name = "web"
-urlpatterns = [path("", views.home, name="home")]
+urlpatterns = [path("dasbor/", views.home, name="home")]

@@ -284,6 +284,7 @@
   var unitLayer = L.layerGroup().addTo(map);
   var incMarkers = {}, unitMarkers = {};
   var GLYPH = { r4: "R4", r2: "R2", foot: "JK", post: "POS", team: "TIM" };
+  var UNIT_ORDER = { on_scene: 1, en_route: 2, dispatched: 3, available: 4, out_of_service: 5, off_duty: 6 };
 
   function matches(text) { return !filter || text.toLowerCase().indexOf(filter) >= 0; }
   function incidentText(i) {
@@ -340,7 +341,7 @@
     var tbody = document.querySelector("#ops-units tbody");
     var list = Object.keys(units).map(function (k) { return units[k]; })
       .filter(function (u) { return matches([u.callsign, u.kind, unitStatusLabel(u.status)].join(" ")); })
-      .sort(function (a, b) { return a.callsign.localeCompare(b.callsign); });
+      .sort(function (a, b) { return (UNIT_ORDER[a.status] || 9) - (UNIT_ORDER[b.status] || 9) || a.callsign.localeCompare(b.callsign); });
     document.getElementById("ops-unit-count").textContent = "(" + list.length + ")";
     tbody.innerHTML = list.map(function (u) {
       var inc = u.incident_id ? incidents[u.incident_id] : null;
@@ -365,7 +366,7 @@
       var m = incMarkers[k];
       var key = i.priority + i.status + i.panic + (i.id === detailId);
       if (!m) {
-        m = L.marker([i.lat, i.lon], { icon: incIcon(i), keyboard: false, zIndexOffset: 500 });
+        m = L.marker([i.lat, i.lon], { icon: incIcon(i), keyboard: false, zIndexOffset: 1000 });
         m.on("click", function () { openDetail(i.id); });
         m.addTo(incLayer);
         incMarkers[k] = m;
@@ -380,8 +381,13 @@
       if (!seen[k]) { incLayer.removeLayer(incMarkers[k]); delete incMarkers[k]; }
     });
   }
+  var BUSY = { dispatched: 1, en_route: 1, on_scene: 1 };
   function unitIcon(u) {
-    return L.divIcon({ className: "unit-marker k-" + u.kind + " u-" + u.status, html: "<span>" + esc(GLYPH[u.kind] || "?") + "</span>", iconSize: [30, 18], iconAnchor: [15, 9] });
+    // units on a job: a labelled badge; idle units: a small dot (so 200 units do not bury the incidents)
+    if (BUSY[u.status]) {
+      return L.divIcon({ className: "unit-marker k-" + u.kind + " u-" + u.status, html: "<span>" + esc(GLYPH[u.kind] || "?") + "</span>", iconSize: [30, 18], iconAnchor: [15, 9] });
+    }
+    return L.divIcon({ className: "unit-dot k-" + u.kind + " u-" + u.status, html: "<span></span>", iconSize: [10, 10], iconAnchor: [5, 5] });
   }
   function drawUnitMarkers() {
     var seen = {};
@@ -391,12 +397,12 @@
       seen[k] = true;
       var m = unitMarkers[k];
       if (!m) {
-        m = L.marker([u.lat, u.lon], { icon: unitIcon(u), keyboard: false });
+        m = L.marker([u.lat, u.lon], { icon: unitIcon(u), keyboard: false, zIndexOffset: BUSY[u.status] ? 400 : 0 });
         m.addTo(unitLayer);
         unitMarkers[k] = m;
       } else {
         m.setLatLng([u.lat, u.lon]);
-        if (m._status !== u.status) m.setIcon(unitIcon(u));
+        if (m._status !== u.status) { m.setIcon(unitIcon(u)); m.setZIndexOffset(BUSY[u.status] ? 400 : 0); }
       }
       m._status = u.status;
       m.bindTooltip(esc(u.callsign + " · " + unitStatusLabel(u.status)));

@@ -1,3 +1,6 @@
+import argparse
+import asyncio
+
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -14,8 +17,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-ticker", action="store_true", help="don't run the operations-room clock in this process"
         )
+        parser.add_argument(
+            "--live-demo",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="run the live demo generator (default: SIAGA_LIVE_DEMO, else off)",
+        )
 
-    def handle(self, *args, host, port, workers, no_ticker=False, **opts):
+    def handle(self, *args, host, port, workers, no_ticker=False, live_demo=None, **opts):
         import uvicorn
         from django.conf import settings
 
@@ -23,16 +32,33 @@ class Command(BaseCommand):
         if workers > 1 and not settings.REDIS_URL:
             self.stderr.write("More than one worker needs SIAGA_REDIS_URL (realtime is in-memory otherwise).")
             workers = 1
-        if not no_ticker:  # one clock per deployment: here, in the parent of any worker processes
+        live = bool(settings.SIAGA_LIVE_DEMO) if live_demo is None else live_demo
+        self.stdout.write(f"Siaga at http://{host}:{port}/  (data: {settings.DATA_DIR})")
+        options = {"host": host, "port": port, "log_level": "warning", "lifespan": "off"}
+
+        if workers > 1:  # one clock for the deployment, in this parent process; events go through Redis
             from siaga.cad.ticker import Ticker
 
-            Ticker(interval_s=settings.SIAGA_OPS_TICK_SECONDS).start()
-        self.stdout.write(f"Siaga at http://{host}:{port}/  (data: {settings.DATA_DIR})")
-        uvicorn.run(
-            "siaga.asgi:application",
-            host=host,
-            port=port,
-            workers=workers,
-            log_level="warning",
-            lifespan="off",
-        )
+            if not no_ticker:
+                Ticker(interval_s=settings.SIAGA_OPS_TICK_SECONDS).start()
+            if live:
+                self.stderr.write("With several workers, run the live demo as its own process: siaga ops live")
+            uvicorn.run("siaga.asgi:application", workers=workers, **options)
+            return
+
+        # one process: the clock and the live demo run as tasks on the server's own event loop, so
+        # their events reach the in-memory channel layer that the sockets listen on
+        server = uvicorn.Server(uvicorn.Config("siaga.asgi:application", **options))
+
+        async def serve():
+            from siaga.cad import live as live_demo_mod
+            from siaga.cad import ticker
+
+            if not no_ticker:
+                ticker.start_in_loop(settings.SIAGA_OPS_TICK_SECONDS)
+            if live:
+                live_demo_mod.start_in_loop()
+                self.stdout.write("Live demo on (SIAGA_LIVE_DEMO=0 turns it off).")
+            await server.serve()
+
+        asyncio.run(serve())

@@ -56,4 +56,4 @@ class Command(BaseCommand):
         console.print(table)
         console.print(f"Data directory: {settings.DATA_DIR}")
         if not no_serve:
-            call_command("run", host=host, port=port)
+            call_command("run", host=host, port=port, live_demo=settings.SIAGA_LIVE_DEMO is not False)
