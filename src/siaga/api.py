@@ -1,5 +1,6 @@
 """The JSON API at /api/ (django-ninja): OpenAPI at /api/openapi.json, docs at /api/docs."""
 
+from django.db import OperationalError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
@@ -33,6 +34,20 @@ def validation_error(request, exc: ValidationError):
     return api.create_response(
         request, {"detail": _("Invalid input."), "code": "invalid", "errors": exc.errors}, status=422
     )
+
+
+@api.exception_handler(OperationalError)
+def database_busy(request, exc: OperationalError):
+    """SQLite's single writer: a write that waited past the busy timeout is refused cleanly (503 +
+    Retry-After) instead of an HTML 500; its transaction rolled back, and a retry with the same
+    Idempotency-Key creates the record once. Any other database error is still a server error."""
+    if "locked" not in str(exc).lower():
+        raise exc
+    response = api.create_response(
+        request, {"detail": _("The server is busy. Try again in a moment."), "code": "busy"}, status=503
+    )
+    response["Retry-After"] = "1"
+    return response
 
 
 def _mount() -> None:

@@ -79,7 +79,9 @@ def rank(
         return []
     est = (estimator or CircuityEstimator()).estimate(units.lons, units.lats, units.kinds, lon, lat, hour)
     needs = CATEGORY_NEEDS.get(category, frozenset())
-    has_need = np.fromiter((bool(needs & caps) for caps in units.capabilities), bool, len(units)) if needs else None
+    has_need = (
+        np.fromiter((bool(needs & caps) for caps in units.capabilities), bool, len(units)) if needs else None
+    )
     other_polsek = (units.polsek_ids != 0) & (units.polsek_ids != (polsek_id or 0)) if polsek_id else None
 
     score = est.eta_s.copy()
@@ -99,8 +101,11 @@ def rank(
             % {"km": est.distance_m[i] / 1000, "min": est.eta_s[i] / 60, "kind": units.kinds[i].upper()}
         ]
         if has_need is not None:
-            reasons.append(_("has %(caps)s") % {"caps": ", ".join(sorted(needs & units.capabilities[i]))}
-                           if has_need[i] else _("lacks %(caps)s") % {"caps": "/".join(sorted(needs))})
+            reasons.append(
+                _("has %(caps)s") % {"caps": ", ".join(sorted(needs & units.capabilities[i]))}
+                if has_need[i]
+                else _("lacks %(caps)s") % {"caps": "/".join(sorted(needs))}
+            )
         if other_polsek is not None and other_polsek[i]:
             reasons.append(_("from another Polsek") + (_(" (waived for P1)") if priority == 1 else ""))
         elif polsek_id and units.polsek_ids[i] == polsek_id:

@@ -51,7 +51,13 @@ class TravelEstimate:
 
 class TravelTimeEstimator(Protocol):
     def estimate(
-        self, lons: np.ndarray, lats: np.ndarray, kinds: np.ndarray, dest_lon: float, dest_lat: float, hour: int
+        self,
+        lons: np.ndarray,
+        lats: np.ndarray,
+        kinds: np.ndarray,
+        dest_lon: float,
+        dest_lat: float,
+        hour: int,
     ) -> TravelEstimate: ...
 
 
@@ -88,14 +94,17 @@ class OsrmEstimator:
         if len(lons) == 0:
             return base
         coords = ";".join(f"{x:.6f},{y:.6f}" for x, y in zip(lons, lats, strict=True))
+        sources = ";".join(str(i) for i in range(len(lons)))
         url = (
             f"{self.base_url.rstrip('/')}/table/v1/driving/{coords};{dest_lon:.6f},{dest_lat:.6f}"
-            f"?sources={';'.join(str(i) for i in range(len(lons)))}&destinations={len(lons)}&annotations=duration"
+            f"?sources={sources}&destinations={len(lons)}&annotations=duration"
         )
         try:
             with urllib.request.urlopen(url, timeout=self.timeout_s) as resp:  # noqa: S310 (configured URL)
                 body = json.load(resp)
-            durations = np.array([row[0] if row[0] is not None else np.nan for row in body["durations"]], dtype=float)
+            durations = np.array(
+                [row[0] if row[0] is not None else np.nan for row in body["durations"]], dtype=float
+            )
             if body.get("code") != "Ok" or durations.shape != base.eta_s.shape:
                 raise ValueError(f"unexpected OSRM answer: {body.get('code')}")
         except (OSError, ValueError, KeyError, TypeError, urllib.error.URLError) as e:

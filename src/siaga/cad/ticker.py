@@ -2,7 +2,8 @@
 
 huey's periodic tasks run at most once a minute; an unanswered 110 call must climb its escalation
 ladder within seconds. `siaga run` starts one clock per deployment: a task on the server's event loop when it
-serves alone, a thread in the parent process when it starts several workers (then with Redis). Every job is safe to run from two tickers at once: each takes row
+serves alone, a thread in the parent process when it starts several workers (then with Redis).
+Every job is safe to run from two tickers at once: each takes row
 locks or conditional updates.
 """
 

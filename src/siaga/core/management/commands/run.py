@@ -42,7 +42,9 @@ class Command(BaseCommand):
             if not no_ticker:
                 Ticker(interval_s=settings.SIAGA_OPS_TICK_SECONDS).start()
             if live:
-                self.stderr.write("With several workers, run the live demo as its own process: siaga ops live")
+                self.stderr.write(
+                    "With several workers, run the live demo as its own process: siaga ops live"
+                )
             uvicorn.run("siaga.asgi:application", workers=workers, **options)
             return
 
