@@ -27,9 +27,8 @@ def test_offline_report_is_sent_when_online_and_tracked_to_an_sp2hp_notice(
 ):
     ctx, page = phone_page(browser, P_S1[1], P_S1[0])
     page.goto(f"{live_server.url}/lapor/")
-    page.wait_for_function(
-        "() => navigator.serviceWorker && navigator.serviceWorker.controller !== undefined"
-    )
+    assert page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")  # installed before offline
+    page.wait_for_load_state("networkidle")
     ctx.set_offline(True)
     page.select_option("#category", "curanmor")
     page.fill("#description", "Motor saya hilang di parkiran pasar pagi ini, kunci stang terpasang.")
@@ -85,7 +84,8 @@ def test_offline_report_is_sent_when_online_and_tracked_to_an_sp2hp_notice(
     page.wait_for_selector(".notices li")
     assert "Unit Reskrim" in page.inner_text(".notices")
     page.screenshot(path=str(SCREENS / "portal-track-sp2hp.png"), full_page=True)
-    assert page.js_errors == []
+    # a request that the browser itself refused while offline is the point of the test, not a fault
+    assert [e for e in page.js_errors if "ERR_INTERNET_DISCONNECTED" not in e] == []
     ctx.close()
 
 

@@ -44,12 +44,20 @@ def _escalate() -> object:
 
 def tick() -> None:
     for name, fn in list(_jobs):
-        close_old_connections()
         try:
             with acting(None, new_request_id("tick")):
                 fn()
         except Exception:  # one failing job must not stop the clock for the others
             log.exception("ticker job %s failed", name)
+
+
+def _tick_in_thread() -> None:
+    """A tick from a long-lived thread: drop connections that died or aged out, before and after."""
+    close_old_connections()
+    try:
+        tick()
+    finally:
+        close_old_connections()
 
 
 def start_in_loop(interval_s: float = 2.0) -> asyncio.Task:
@@ -61,7 +69,7 @@ def start_in_loop(interval_s: float = 2.0) -> asyncio.Task:
     async def loop():
         while True:
             started = time.monotonic()
-            await sync_to_async(tick, thread_sensitive=False)()
+            await sync_to_async(_tick_in_thread, thread_sensitive=False)()
             await asyncio.sleep(max(0.0, interval_s - (time.monotonic() - started)))
 
     return asyncio.get_running_loop().create_task(loop(), name="siaga-ops-ticker")
@@ -78,7 +86,7 @@ class Ticker(threading.Thread):
     def run(self) -> None:
         while not self.stopped.is_set():
             started = time.monotonic()
-            tick()
+            _tick_in_thread()
             self.stopped.wait(max(0.0, self.interval_s - (time.monotonic() - started)))
         close_old_connections()
 
