@@ -157,3 +157,12 @@ def test_demo_command_leaves_an_existing_demo_alone(demo, capsys):
     out = capsys.readouterr().out
     assert "exists already" in out and "siaga-demo-2026" in out and "operator.bekasitimur" in out
     assert Incident.objects.count() == n
+
+
+def test_no_unit_is_busy_without_an_active_assignment(demo):
+    from siaga.cad.models import Assignment
+
+    busy = Unit.objects.filter(status__in=["dispatched", "en_route", "on_scene"])
+    assigned = set(Assignment.objects.filter(active=True).values_list("unit_id", flat=True))
+    assert set(busy.values_list("pk", flat=True)) <= assigned
+    assert Unit.objects.filter(status="available").count() > Unit.objects.count() // 2

@@ -320,15 +320,10 @@ def build_personnel(org: Org, seed: int, year: int) -> dict[str, str]:
 
 
 def _status(rng, n: int) -> list[str]:
-    choices = [
-        UnitStatus.AVAILABLE,
-        UnitStatus.OFF_DUTY,
-        UnitStatus.OUT_OF_SERVICE,
-        UnitStatus.DISPATCHED,
-        UnitStatus.EN_ROUTE,
-        UnitStatus.ON_SCENE,
-    ]
-    p = [0.70, 0.20, 0.03, 0.02, 0.02, 0.03]
+    # Only states that need no assignment: a unit can be busy only through a dispatch (an Assignment),
+    # which the live shift and the dispatchers create; a busy unit without one could never be freed.
+    choices = [UnitStatus.AVAILABLE, UnitStatus.OFF_DUTY, UnitStatus.OUT_OF_SERVICE]
+    p = [0.75, 0.21, 0.04]
     return [str(choices[i]) for i in rng.choice(len(choices), size=n, p=p)]
 
 
