@@ -5,7 +5,7 @@ Django model instances (Model.__init__, a datetime converter for position_at and
 capabilities per row) only to copy eight of their fields into numpy columns; the 8-hour load is a LEFT
 JOIN + GROUP BY over every unit column; and `local_hour(i.polres)` costs a third query. Here:
 
-- the same `restrict()`-gated reads as tuples (`values_list`), no model instances;
+- the same `restrict()`-gated reads as tuples, no model instances;
 - capabilities read as text and decoded once per distinct string (a Polres has a handful of lists);
 - the loads from a small count of recent assignments per unit;
 - the incident with its Polres time zone in one query;
@@ -13,8 +13,8 @@ JOIN + GROUP BY over every unit column; and `local_hour(i.polres)` costs a third
   costs about as much as running it), then executed with fresh parameters.
 
 Same read gate, filters, load window and `rank`: the benchmark checks the answers are identical.
-To adopt: in cad/dispatching.py, `recommend = fast_recommend.recommend` (or route the
-recommendations endpoint to it); `dispatching.candidates` can become `fast_recommend.candidates`.
+Not yet adopted: measured beside `dispatching.recommend` by benchmarks/dispatch.py. To adopt, route
+`dispatching.recommend` to it and let the dispatching tests cover it.
 """
 
 from __future__ import annotations
@@ -25,14 +25,14 @@ from functools import lru_cache
 import numpy as np
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Count, TextField
+from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
 from siaga.core.errors import Invalid, NotFound
 from siaga.core.permissions import restrict, role_allows
 
-from .dispatching import LOAD_WINDOW, local_hour  # noqa: F401 (local_hour kept for symmetry)
+from .dispatching import LOAD_WINDOW
 from .intake import now_utc
 from .models import Assignment, Incident, Unit, UnitStatus
 from .recommend import Candidates, Recommendation, rank
@@ -47,71 +47,12 @@ def _caps(raw: str | None) -> frozenset[str]:
     return frozenset(value or ())
 
 
-def candidates(user, incident, now) -> Candidates:
-    """Available units with a position, in the user's scope and the incident's Polres, with their loads.
-
-    Same rows and order as `dispatching.candidates`, read as tuples."""
-    rows = list(
-        restrict(Unit.objects.all(), user, "view")
-        .filter(
-            polres_id=incident.polres_id, status=UnitStatus.AVAILABLE, lat__isnull=False, lon__isnull=False
-        )
-        .annotate(caps_raw=Cast("capabilities", TextField()))
-        .order_by("pk")
-        .values_list("pk", "callsign", "kind", "polsek_id", "lon", "lat", "caps_raw")
-    )
-    # jobs in the load window, per unit: a small indexed read of recent assignments instead of a
-    # LEFT JOIN + GROUP BY over every column of every available unit
-    loads = dict(
-        Assignment.objects.filter(dispatched_at__gte=now - LOAD_WINDOW, unit__polres_id=incident.polres_id)
-        .order_by()
-        .values_list("unit_id")
-        .annotate(n=Count("id"))
-    )
-    if not rows:
-        e = np.empty(0)
-        return Candidates(
-            ids=e.astype(np.int64),
-            callsigns=e.astype(object),
-            kinds=e.astype(object),
-            polsek_ids=e.astype(np.int64),
-            lons=e,
-            lats=e,
-            capabilities=[],
-            loads=e.astype(np.int64),
-        )
-    ids, callsigns, kinds, polsek, lons, lats, caps = zip(*rows, strict=True)
-    return Candidates(
-        ids=np.fromiter(ids, np.int64, len(rows)),
-        callsigns=np.array(callsigns, dtype=object),
-        kinds=np.array(kinds, dtype=object),
-        polsek_ids=np.fromiter((p or 0 for p in polsek), np.int64, len(rows)),
-        lons=np.fromiter(lons, float, len(rows)),
-        lats=np.fromiter(lats, float, len(rows)),
-        capabilities=[_caps(x) for x in caps],
-        loads=np.fromiter((loads.get(u, 0) for u in ids), np.int64, len(rows)),
-    )
-
-
 class _IncidentFields:
     __slots__ = ("category", "lat", "lon", "pk", "polres_id", "polsek_id", "priority", "timezone")
 
     def __init__(self, pk, polres_id, lon, lat, category, priority, polsek_id, timezone):
         self.pk, self.polres_id, self.lon, self.lat = pk, polres_id, lon, lat
         self.category, self.priority, self.polsek_id, self.timezone = category, priority, polsek_id, timezone
-
-
-def incident_fields(user, pk: int) -> _IncidentFields:
-    """The fields a recommendation needs, through the read gate, with the Polres time zone (one query)."""
-    row = (
-        restrict(Incident.objects.all(), user, "view")
-        .filter(pk=pk)
-        .values_list("pk", "polres_id", "lon", "lat", "category", "priority", "polsek_id", "polres__timezone")
-        .first()
-    )
-    if row is None:
-        raise NotFound(_("Incident not found."))
-    return _IncidentFields(*row)
 
 
 # --- the same reads with their SQL compiled once per scope ---------------------------------------------
