@@ -64,6 +64,10 @@ INSTALLED_APPS = [
     "siaga.cad",
     "siaga.web",
     "siaga.portal",
+    "siaga.permits",
+    "siaga.info",
+    "siaga.legal",
+    "siaga.open311",
     "siaga.demo",
 ]
 

@@ -16,6 +16,10 @@ urlpatterns = [
     path("officer/", include(officer_urlpatterns)),
     path("", include("siaga.web.urls")),
     path("", include("siaga.portal.urls")),
+    path("", include("siaga.permits.urls")),
+    path("", include("siaga.info.urls")),
+    path("", include("siaga.legal.urls")),
+    path("open311/v2/", include("siaga.open311.urls")),
 ]
 
 if settings.DEBUG:

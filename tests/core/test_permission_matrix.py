@@ -12,7 +12,7 @@ of Polres B and a deactivated Polres A commander.
 
 from __future__ import annotations
 
-import datetime as dt
+import importlib
 
 import pytest
 from django.apps import apps
@@ -32,10 +32,9 @@ from siaga.portal.models import Report, Sos
 from siaga.resources import services as resources
 from siaga.resources.models import Personnel
 from siaga.territory.models import Polda, Polres, Polsek, Region, Rt, Rw
-from tests.core.world import K1, K1B, K2, KB, build_tree
+from tests.core.world import ACTIVE, ALL_USERS, K1, K1B, K2, KB, NOW, ROLE_USERS, USERS_A, build_tree
 
 PASSWORD = "matrix-test-password-7"
-NOW = dt.datetime(2026, 11, 1, 8, 0, tzinfo=dt.UTC)
 
 # --- the records, and how each is named in the table ------------------------------------------------
 
@@ -67,11 +66,7 @@ def base_queryset(resource: str):
 # --- the expected table -------------------------------------------------------------------------------
 # Each row: {named set of records: "users who see exactly that set"}. A user not named sees nothing.
 
-ROLE_USERS = ["admin", "commander", "kabag_ops", "operator", "dispatcher", "patrol", "intelkam", "analyst"]
-ROLE_USERS += ["lantas", "staff"]  # with partner, citizen and bhabin: one user per role in Polres A
-USERS_A = [*ROLE_USERS, "bhabin", "partner", "citizen", "operator_s1", "bhabin_k1", "inactive"]
-ALL_USERS = [*USERS_A, "commander_polda", "admin_all", "patrol_b"]
-ACTIVE = " ".join(u for u in ALL_USERS if u != "inactive")
+# ROLE_USERS, USERS_A, ALL_USERS and ACTIVE live in tests.core.world, shared with the apps' matrix parts.
 
 INCIDENTS = {
     "ALL": {"inc_k1", "inc_s1", "inc_k2", "inc_a", "inc_b"},
@@ -208,6 +203,22 @@ TABLE: dict[tuple[str, str], tuple[dict[str, set[str]], dict[str, str]]] = {
     ),
 }
 
+# Each app that adds a scoped model or a POLICY resource brings its part of the matrix in its own test
+# package, as tests/<app>/matrix.py exporting MODELS, TABLE (same shapes as here, user names from
+# tests.core.world) and build(tree, users, now) that writes its records into the world.
+MATRIX_PARTS = ["tests.permits.matrix", "tests.info.matrix", "tests.legal.matrix", "tests.open311.matrix"]
+PART_BUILDERS = []
+for _name in MATRIX_PARTS:
+    try:
+        _part = importlib.import_module(_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != _name:
+            raise
+        continue
+    MODELS.update(_part.MODELS)
+    TABLE.update(_part.TABLE)
+    PART_BUILDERS.append(_part.build)
+
 
 def expected(resource: str, action: str, username: str) -> set[str]:
     sets, who = TABLE[(resource, action)]
@@ -297,6 +308,8 @@ def _build() -> dict[str, User]:
         ],
     )
     resources.bulk_create_personnel(t.b, [{**row, "nrp": "85010005", "name": "pers_b", "polsek": t.sb}])
+    for build_part in PART_BUILDERS:
+        build_part(t, users, NOW)
 
     # audit rows, appended the only way there is: events published by a write
     for name, polres in (("s1", t.a), ("s2", t.a), ("b", t.b), ("installation", None)):

@@ -7,6 +7,7 @@ ten-row tree needs.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from siaga.territory import services as territory
@@ -16,6 +17,15 @@ K1 = "32.75.01.1001"  # a kelurahan of Polsek S1
 K1B = "32.75.01.1002"  # another kelurahan of Polsek S1
 K2 = "32.75.02.1001"  # a kelurahan of Polsek S2
 KB = "32.76.01.1001"  # a kelurahan of Polres B
+
+# The permission matrix's users (tests/core/test_permission_matrix.py): one per staff role in Polres A,
+# named after the role code, plus the odd ones out.
+ROLE_USERS = ["admin", "commander", "kabag_ops", "operator", "dispatcher", "patrol", "intelkam", "analyst"]
+ROLE_USERS += ["lantas", "staff", "humas", "sikum"]  # with partner, citizen, bhabin: one user per role in A
+USERS_A = [*ROLE_USERS, "bhabin", "partner", "citizen", "operator_s1", "bhabin_k1", "inactive"]
+ALL_USERS = [*USERS_A, "commander_polda", "admin_all", "patrol_b"]
+ACTIVE = " ".join(u for u in ALL_USERS if u != "inactive")
+NOW = dt.datetime(2026, 11, 1, 8, 0, tzinfo=dt.UTC)
 
 
 @dataclass

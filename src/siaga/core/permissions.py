@@ -52,6 +52,25 @@ POLICY: dict[str, dict[str, frozenset[Role]]] = {
         "change": frozenset({R.COMMANDER, R.KABAG_OPS, R.OPERATOR}),
     },
     "portal.sos": {"view": OPS | {R.ANALYST}, "change": frozenset({R.OPERATOR, R.DISPATCHER, R.KABAG_OPS})},
+    # Online administration (permits app): SKTLK by SPKT, SKCK / crowd permits / STTP by Intelkam, signed
+    # by the commander; which role acts on which kind of request is the permits service's rule.
+    "permits.request": {
+        "view": frozenset({R.COMMANDER, R.KABAG_OPS, R.OPERATOR, R.INTELKAM}),
+        "change": frozenset({R.COMMANDER, R.KABAG_OPS, R.OPERATOR, R.INTELKAM}),
+    },
+    "permits.slot": {
+        "view": frozenset({R.COMMANDER, R.KABAG_OPS, R.OPERATOR, R.INTELKAM}),
+        "change": frozenset({R.INTELKAM}),
+    },
+    # Information (info app): bulletins and CAP alerts written by Humas and the command; public reads go
+    # through the info app's public views, which show only published records.
+    "info.bulletin": {"view": ALL_STAFF, "change": frozenset({R.COMMANDER, R.KABAG_OPS, R.HUMAS})},
+    "info.alert": {"view": ALL_STAFF, "change": frozenset({R.COMMANDER, R.KABAG_OPS, R.HUMAS})},
+    # Legal service (legal app): the library is public; consultations are answered by Si Kum.
+    "legal.regulation": {"view": EVERYONE, "change": frozenset({R.LEGAL})},
+    "legal.consultation": {"view": frozenset({R.COMMANDER, R.LEGAL}), "change": frozenset({R.LEGAL})},
+    # Open311 (open311 app): API keys for third-party apps, issued by the administrator only.
+    "open311.apikey": {"view": frozenset(), "change": frozenset()},
     "accounts.user": {"view": frozenset({R.COMMANDER}), "change": frozenset()},
     "core.auditentry": {"view": frozenset({R.COMMANDER}), "change": frozenset()},
 }

@@ -16,6 +16,8 @@ class Role(models.TextChoices):
     ANALYST = "analyst", _("Analyst")
     LANTAS = "lantas", _("Lantas (traffic)")
     STAFF = "staff", _("SDM / Log / Ren staff")
+    HUMAS = "humas", _("Si Humas (public relations)")
+    LEGAL = "sikum", _("Si Kum (legal)")
     PARTNER = "partner", _("Partner")
     CITIZEN = "citizen", _("Citizen")
 

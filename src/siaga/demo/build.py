@@ -21,6 +21,10 @@ from django.utils import timezone
 
 from siaga.cad import services as cad
 from siaga.core.context import acting
+from siaga.info import demo as info_demo
+from siaga.legal import demo as legal_demo
+from siaga.open311 import demo as open311_demo
+from siaga.permits import demo as permits_demo
 from siaga.territory import lookup
 from siaga.territory.models import Polres, Region, Rt
 
@@ -190,6 +194,8 @@ def build_demo(
                 progress=lambda k: bar.advance(task, k),
             )
         portal.build_portal(o.polres, now, seed)  # reports, SP2HP, SOS for the public-services pages
+        for part in (permits_demo, info_demo, legal_demo, open311_demo):  # letters, alerts, library, keys
+            part.build(o.polres, now, seed)
     counts = {
         "kecamatan": report["import"]["kecamatan"],
         "kelurahan": report["import"]["kelurahan"],

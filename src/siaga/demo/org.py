@@ -450,6 +450,8 @@ LOGINS = (
     ("analis", Role.ANALYST, "polres", None),
     ("lantas", Role.LANTAS, "polres", "Kasat Lantas"),
     ("sdm", Role.STAFF, "polres", "Kabag SDM"),
+    ("humas", Role.HUMAS, "polres", "Kasi Humas"),
+    ("sikum", Role.LEGAL, "polres", None),
     ("mitra", Role.PARTNER, "polres", ""),
     ("warga", Role.CITIZEN, "", ""),
     ("operator.bekasitimur", Role.OPERATOR, "polsek:BKT", None),
@@ -460,6 +462,7 @@ LINK_FUNCTION = {
     "patroli": Function.SAMAPTA,
     "analis": Function.OPS,
     "operator.bekasitimur": Function.SPKT,
+    "sikum": Function.SIUM,
 }
 
 

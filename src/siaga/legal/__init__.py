@@ -1,0 +1,1 @@
+"""Regulation library with full-text search, KUHP old-new mapping, FAQ, consultations."""

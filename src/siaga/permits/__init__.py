@@ -1,0 +1,1 @@
+"""SKTLK, SKCK pre-registration, crowd-event permits and demonstration notices (STTP)."""
