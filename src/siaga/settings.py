@@ -238,3 +238,27 @@ SIAGA_TILE_URL = _tiles
 SIAGA_OSRM_URL = env("OSRM_URL")  # optional road router for travel times (cad.routing)
 SIAGA_OPS_TICK_SECONDS = float(env("OPS_TICK_SECONDS", "2"))  # escalation ladder clock
 SIAGA_LIVE_DEMO = env_bool("LIVE_DEMO") if env("LIVE_DEMO") else None  # None: on for `siaga demo` only
+
+# Notifications (siaga.core.notifications). E-mail through Django's mail backends: the console by default;
+# real SMTP with SIAGA_EMAIL_URL=smtp://user:password@host:587 (smtps:// for implicit TLS).
+DEFAULT_FROM_EMAIL = env("EMAIL_FROM", "Siaga <no-reply@siaga.local>")
+_email_url = env("EMAIL_URL")
+if _email_url:
+    from urllib.parse import unquote, urlsplit
+
+    _u = urlsplit(_email_url)
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = _u.hostname or "localhost"
+    EMAIL_PORT = _u.port or (465 if _u.scheme == "smtps" else 587)
+    EMAIL_HOST_USER = unquote(_u.username or "")
+    EMAIL_HOST_PASSWORD = unquote(_u.password or "")
+    EMAIL_USE_SSL = _u.scheme == "smtps"
+    EMAIL_USE_TLS = _u.scheme == "smtp" and EMAIL_PORT != 25
+    EMAIL_TIMEOUT = 10
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# Channels that carry a notice, in order; each a dotted path to a notifications.Channel class. A WhatsApp
+# or SMS gateway is one more class implementing Channel.send.
+SIAGA_NOTIFY_CHANNELS = [
+    c for c in env("NOTIFY_CHANNELS", "siaga.core.notifications.EmailChannel").split(",") if c
+]
