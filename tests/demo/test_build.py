@@ -145,7 +145,8 @@ def test_bulk_loads_are_one_audit_row_each_and_the_chain_verifies(demo):
     assert actions["cad.unit.bulk_created"] == 1
     assert actions["territory.rwrt.generated"] == 1
     assert actions["accounts.user.created"] == len(org.LOGINS) + 1  # + the portal service account
-    assert sum(actions.values()) < 120
+    # the bulk loads are a handful of rows; the rest is the public-services content, one row per action
+    assert sum(actions.values()) < 400
     assert audit.verify().ok
 
 

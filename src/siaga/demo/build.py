@@ -196,6 +196,7 @@ def build_demo(
         portal.build_portal(o.polres, now, seed)  # reports, SP2HP, SOS for the public-services pages
         for part in (permits_demo, info_demo, legal_demo, open311_demo):  # letters, alerts, library, keys
             part.build(o.polres, now, seed)
+        portal.mark_synthetic(o.polres)
     counts = {
         "kecamatan": report["import"]["kecamatan"],
         "kelurahan": report["import"]["kelurahan"],

@@ -130,13 +130,12 @@ def build_portal(polres, now: dt.datetime, seed: int = 1) -> dict[str, int]:
     sos.start_escort(key=f"demo-escort-{seed}-0001-portal", minutes=45, lat=lat, lon=lon, at=now)
     counts["sos"] = 3
     counts["sp2hp"] = 7
-    _mark_synthetic(polres)
     return counts
 
 
-def _mark_synthetic(polres) -> None:
-    """The incidents the portal services just made are demo data like the imported history: flag them
-    synthetic (one summarising, audited event) so analyses can leave them out."""
+def mark_synthetic(polres) -> None:
+    """The incidents the public services made (SOS, reports, Open311) are demo data like the imported
+    history: flag them synthetic (one summarising, audited event) so analyses can leave them out."""
     from siaga.cad.models import Incident
     from siaga.core.events import Event, publish
 

@@ -1,4 +1,4 @@
-"""The public site's navigation. Part B appends its own entries (letters, alerts, legal, …)."""
+"""The public site's navigation: one entry per public service."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -8,4 +8,9 @@ PUBLIC_NAV: list[tuple[str, object, str]] = [
     ("portal:report", _("Make a report"), ""),
     ("portal:track", _("Track a report"), ""),
     ("portal:stations", _("Nearest police station"), ""),
+    ("permits:index", _("Letters and permits"), ""),
+    ("info:alerts", _("Alerts"), ""),
+    ("info:index", _("Kamtibmas info"), ""),
+    ("legal:index", _("Legal"), ""),
+    ("info:stats", _("Statistics"), ""),
 ]

@@ -125,7 +125,9 @@ def _config(request, **extra) -> dict:
 
 @require_GET
 def home(request):
-    return page(request, "portal/home.html", {"config": _config(request)})
+    from siaga.info.banner import alert_banner  # public alerts in force, most severe first
+
+    return page(request, "portal/home.html", {"config": _config(request), **alert_banner(request)})
 
 
 @require_http_methods(["GET", "POST"])

@@ -13,6 +13,9 @@ MODULES = [
     ("cad:room", _("Operations room"), "cad.incident"),
     ("officer:officer", _("Officer"), "cad.unit", {"patrol"}),
     ("portal:staff_queue", _("Public reports"), "portal.report"),
+    ("permits:staff_queue", _("Letters and permits"), "permits.request"),
+    ("info:staff", _("Bulletins and alerts"), "info.bulletin"),
+    ("legal:staff_queue", _("Legal consultations"), "legal.consultation"),
 ]
 
 

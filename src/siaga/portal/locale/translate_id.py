@@ -260,6 +260,17 @@ ID = {
     "prank": "iseng",
     "No SOS yet.": "Belum ada SOS.",
     "Identity erased: %(r)s": "Identitas dihapus: %(r)s",
+    "Letters and permits": "Surat dan izin",
+    "Lost-item certificate (SKTLK), SKCK appointment, crowd-event permit, demonstration notice": "Surat keterangan kehilangan (SKTLK), jadwal SKCK, izin keramaian, pemberitahuan unjuk rasa",
+    "Alerts and kamtibmas info": "Peringatan dan info kamtibmas",
+    "Public alerts, safety bulletins and tips for your area": "Peringatan publik, buletin keamanan dan tips untuk wilayah Anda",
+    "Legal information": "Informasi hukum",
+    "Laws and regulations, KUHP old and new articles, ask a legal question": "Undang-undang dan peraturan, pasal KUHP lama dan baru, tanya soal hukum",
+    "Statistics": "Statistik",
+    "Crime and response figures for your area, aggregates only": "Angka kejahatan dan waktu tanggap di wilayah Anda, hanya agregat",
+    "Alerts": "Peringatan",
+    "Kamtibmas info": "Info kamtibmas",
+    "Legal": "Hukum",
 }
 
 if __name__ == "__main__":

@@ -1,0 +1,191 @@
+# ruff: noqa: E501  (one translation a line)
+"""Fill and compile the legal app's Indonesian catalogue (polib; no GNU gettext needed to build).
+
+    python src/siaga/legal/locale/translate_id.py
+
+After `makemessages -l id` (run inside src/siaga/legal with PYTHONSAFEPATH=1) adds new msgids, add their
+Indonesian here and run this again.
+"""
+
+from pathlib import Path
+
+import polib
+
+ID = {
+    "You may not see the consultation queue.": "Anda tidak boleh melihat antrean konsultasi.",
+    "Write at least %(n)d characters.": "Tulis paling sedikit %(n)d karakter.",
+    "At most %(n)d characters.": "Paling banyak %(n)d karakter.",
+    "This installation has no Polres yet.": "Instalasi ini belum memiliki Polres.",
+    "The name is longer than 120 characters.": "Nama lebih dari 120 karakter.",
+    "The e-mail address is not valid.": "Alamat e-mail tidak valid.",
+    "No consultation has this code.": "Tidak ada konsultasi dengan kode ini.",
+    "Not found.": "Tidak ditemukan.",
+    "You may not change this record.": "Anda tidak boleh mengubah data ini.",
+    "The version must be a whole number.": "Versi harus berupa bilangan bulat.",
+    "The consultation was changed by someone else: reload it.": "Konsultasi ini sudah diubah orang lain: muat ulang halamannya.",
+    "A consultation cannot go from %(a)s to %(b)s.": "Konsultasi tidak dapat berpindah dari %(a)s ke %(b)s.",
+    "That person may not answer consultations.": "Orang tersebut tidak berwenang menjawab konsultasi.",
+    "Your legal question %(code)s has been answered": "Pertanyaan hukum Anda %(code)s sudah dijawab",
+    "Your question to the legal section (Si Kum) has been answered.\n\nQuestion:\n%(q)s\n\nAnswer:\n%(a)s\n\nYou can also read it at /hukum/konsultasi/%(code)s/ on the police public site.\nThis answer is general legal information, not legal representation.": "Pertanyaan Anda kepada Seksi Hukum (Si Kum) sudah dijawab.\n\nPertanyaan:\n%(q)s\n\nJawaban:\n%(a)s\n\nAnda juga dapat membacanya di /hukum/konsultasi/%(code)s/ pada situs layanan publik kepolisian.\nJawaban ini adalah informasi hukum umum, bukan pendampingan hukum.",
+    "Give the reason for closing an unanswered question.": "Tuliskan alasan menutup pertanyaan yang belum dijawab.",
+    "Only an answered consultation can go to the FAQ.": "Hanya konsultasi yang sudah dijawab yang dapat masuk ke FAQ.",
+    "This consultation is already in the FAQ.": "Konsultasi ini sudah ada di FAQ.",
+    "You may not change the legal library.": "Anda tidak boleh mengubah pustaka hukum.",
+    "Unknown kind of regulation: %(k)s.": "Jenis peraturan tidak dikenal: %(k)s.",
+    "The regulation number is not valid.": "Nomor peraturan tidak valid.",
+    "The year must be a number.": "Tahun harus berupa angka.",
+    "The year is not plausible.": "Tahun tidak masuk akal.",
+    "The text is larger than 5 MB.": "Teks lebih besar dari 5 MB.",
+    "No article found: the text needs lines such as 'Pasal 1'.": "Tidak ada pasal yang ditemukan: teks memerlukan baris seperti 'Pasal 1'.",
+    "More than 3,000 articles.": "Lebih dari 3.000 pasal.",
+    "Pasal %(n)s appears twice.": "Pasal %(n)s muncul dua kali.",
+    "A new regulation needs its title.": "Peraturan baru memerlukan judulnya.",
+    "Choose in force, amended or revoked.": "Pilih berlaku, diubah, atau dicabut.",
+    "No regulation has this address.": "Tidak ada peraturan dengan alamat ini.",
+    "Choose a topic from the list.": "Pilih topik dari daftar.",
+    "This regulation has no such article in the library.": "Pasal tersebut tidak ada dalam pustaka untuk peraturan ini.",
+    "Write an article number such as 363.": "Tulis nomor pasal, misalnya 363.",
+    "Law (UU)": "Undang-Undang (UU)",
+    "Government regulation (PP)": "Peraturan Pemerintah (PP)",
+    "Presidential regulation (Perpres)": "Peraturan Presiden (Perpres)",
+    "Police regulation (Perpol)": "Peraturan Kepolisian (Perpol)",
+    "Police chief regulation (Perkap)": "Peraturan Kapolri (Perkap)",
+    "Police chief regulation (Perkapolri)": "Peraturan Kapolri (Perkapolri)",
+    "Criminal code (KUHP)": "Kitab Undang-Undang Hukum Pidana (KUHP)",
+    "Criminal procedure code (KUHAP)": "Kitab Undang-Undang Hukum Acara Pidana (KUHAP)",
+    "In force": "Berlaku",
+    "In force, amended": "Berlaku, telah diubah",
+    "Revoked": "Dicabut",
+    "revokes": "mencabut",
+    "amends": "mengubah",
+    "Crime and criminal procedure": "Pidana dan acara pidana",
+    "Traffic": "Lalu lintas",
+    "Permits and police letters": "Perizinan dan surat keterangan",
+    "Family and domestic violence": "Keluarga dan KDRT",
+    "Online and electronic transactions": "Dunia maya dan transaksi elektronik",
+    "Personal data and public information": "Data pribadi dan informasi publik",
+    "Other": "Lainnya",
+    "New": "Baru",
+    "Being answered": "Sedang dijawab",
+    "Answered": "Dijawab",
+    "Closed": "Ditutup",
+    "Legal service": "Layanan hukum",
+    "Library": "Pustaka",
+    "Old ↔ new KUHP": "KUHP lama ↔ baru",
+    "FAQ": "Tanya jawab",
+    "Ask Si Kum": "Tanya Si Kum",
+    "Article": "Pasal",
+    "Summary written for this library, not the official text.": "Ringkasan yang ditulis untuk pustaka ini, bukan teks resmi.",
+    "In the new KUHP (UU 1/2023)": "Dalam KUHP baru (UU 1/2023)",
+    "In the old KUHP": "Dalam KUHP lama",
+    "not yet verified": "belum diverifikasi",
+    "Source": "Sumber",
+    "Ask the legal section (Si Kum)": "Tanya Seksi Hukum (Si Kum)",
+    "Free general legal information from the Polres legal section. In danger or reporting a crime?": "Informasi hukum umum tanpa biaya dari Seksi Hukum Polres. Dalam bahaya atau ingin melaporkan kejahatan?",
+    "Make a report": "Buat laporan",
+    "Topic": "Topik",
+    "Choose…": "Pilih…",
+    "Your question": "Pertanyaan Anda",
+    "At least 20 characters. Do not write ID numbers or other people's details.": "Paling sedikit 20 karakter. Jangan menulis nomor identitas atau data pribadi orang lain.",
+    "Name (optional)": "Nama (boleh dikosongkan)",
+    "E-mail for the answer (optional)": "E-mail untuk menerima jawaban (boleh dikosongkan)",
+    "Never shown publicly. You can always read the answer with your code.": "Tidak pernah ditampilkan kepada publik. Jawaban selalu dapat dibaca dengan kode Anda.",
+    "Send question": "Kirim pertanyaan",
+    "Already asked?": "Sudah bertanya?",
+    "Consultation code (10 characters)": "Kode konsultasi (10 karakter)",
+    "Read the answer": "Baca jawaban",
+    "Consultation": "Konsultasi",
+    "Your question was received. Keep this code to read the answer:": "Pertanyaan Anda sudah diterima. Simpan kode ini untuk membaca jawabannya:",
+    "Status": "Status",
+    "Asked": "Ditanyakan",
+    "Question": "Pertanyaan",
+    "Answer": "Jawaban",
+    "General legal information, not legal representation in a case.": "Informasi hukum umum, bukan pendampingan hukum dalam suatu perkara.",
+    "Closed without an answer:": "Ditutup tanpa jawaban:",
+    "Not answered yet. Come back with your code; if you gave an e-mail address, the answer is sent there too.": "Belum dijawab. Kembali lagi dengan kode Anda; bila Anda memberi alamat e-mail, jawaban juga dikirim ke sana.",
+    "Legal FAQ": "Tanya jawab hukum",
+    "Frequently asked legal questions": "Pertanyaan hukum yang sering diajukan",
+    "Topic:": "Topik:",
+    "all": "semua",
+    "Legal basis": "Dasar hukum",
+    "No questions in this topic yet.": "Belum ada pertanyaan dalam topik ini.",
+    "Your question is not here?": "Pertanyaan Anda tidak ada di sini?",
+    "Legal library": "Pustaka hukum",
+    "Laws and police regulations explained in plain words, with search across their articles.": "Undang-undang dan peraturan kepolisian dijelaskan dengan bahasa sederhana, dengan pencarian di seluruh pasalnya.",
+    "Search articles": "Cari pasal",
+    "e.g. pencurian, helm, unjuk rasa": "mis. pencurian, helm, unjuk rasa",
+    "Kind of regulation": "Jenis peraturan",
+    "All kinds": "Semua jenis",
+    "Search": "Cari",
+    "Type words or an article number.": "Ketik kata atau nomor pasal.",
+    "summary": "ringkasan",
+    "Regulations": "Peraturan",
+    "Since 2 January 2026 the new KUHP (UU 1/2023) applies, with new article numbers. Type an article of the old KUHP to find its counterpart.": "Sejak 2 Januari 2026 berlaku KUHP baru (UU 1/2023) dengan nomor pasal baru. Ketik pasal KUHP lama untuk menemukan padanannya.",
+    "Article of the old KUHP": "Pasal KUHP lama",
+    "Find": "Cari",
+    "Article %(n)s of the old KUHP is not in the mapping yet.": "Pasal %(n)s KUHP lama belum ada dalam pemetaan.",
+    "Mapped articles": "Pasal yang sudah dipetakan",
+    "Old KUHP": "KUHP lama",
+    "Offence": "Tindak pidana",
+    "Not found": "Tidak ditemukan",
+    "Back to the library": "Kembali ke pustaka",
+    "on": "tentang",
+    "Known as": "Dikenal sebagai",
+    "Enacted": "Diundangkan",
+    "In force from": "Berlaku sejak",
+    "Published in": "Dimuat dalam",
+    "Revokes": "Mencabut",
+    "Amends": "Mengubah",
+    "from": "sejak",
+    "Revoked by": "Dicabut oleh",
+    "Amended by": "Diubah oleh",
+    "Summary": "Ringkasan",
+    "The official text is not loaded in this library: the articles below show their subject and a summary written for this library. Read the official text in the State Gazette (peraturan.bpk.go.id) before relying on it.": "Teks resmi belum dimuat dalam pustaka ini: pasal di bawah menampilkan pokok dan ringkasan yang ditulis untuk pustaka ini. Baca teks resmi dalam Lembaran Negara (peraturan.bpk.go.id) sebelum menjadikannya pegangan.",
+    "Articles": "Pasal-pasal",
+    "No article of this regulation is in the library yet.": "Belum ada pasal peraturan ini dalam pustaka.",
+    "Legal consultations": "Konsultasi hukum",
+    "Asker": "Penanya",
+    "no name given": "tanpa nama",
+    "no e-mail": "tanpa e-mail",
+    "Assigned to": "Ditangani oleh",
+    "Closed:": "Ditutup:",
+    "Take this question": "Ambil pertanyaan ini",
+    "Answer (sent to the asker)": "Jawaban (dikirim ke penanya)",
+    "Send answer": "Kirim jawaban",
+    "Reason for closing without an answer": "Alasan menutup tanpa jawaban",
+    "Close": "Tutup",
+    "Publish to the FAQ": "Terbitkan di tanya jawab",
+    "Name and e-mail are never copied; e-mail addresses, phone numbers, NIK and the asker's name are removed from the texts. Check the texts before publishing.": "Nama dan e-mail tidak pernah disalin; alamat e-mail, nomor telepon, NIK dan nama penanya dihapus dari teks. Periksa teks sebelum menerbitkan.",
+    "Question as published": "Pertanyaan yang diterbitkan",
+    "Answer as published": "Jawaban yang diterbitkan",
+    "Publish": "Terbitkan",
+    "Published in the FAQ.": "Sudah terbit di tanya jawab.",
+    "Back to the queue": "Kembali ke antrean",
+    "Code": "Kode",
+    "E-mail": "E-mail",
+    "yes": "ya",
+    "No consultations in this state.": "Tidak ada konsultasi dengan status ini.",
+    "Consultation %(code)s": "Konsultasi %(code)s",
+}
+PLURAL = {"%(n)s article found": "%(n)s pasal ditemukan"}
+
+if __name__ == "__main__":
+    po_path = Path(__file__).resolve().parent / "id" / "LC_MESSAGES" / "django.po"
+    po = polib.pofile(str(po_path))
+    missing = []
+    for e in po:
+        if e.msgid in ID:
+            e.msgstr = ID[e.msgid]
+        elif e.msgid in PLURAL:
+            e.msgstr_plural = {0: PLURAL[e.msgid]}
+        elif not e.msgstr:
+            missing.append(e.msgid)
+            continue
+        if "fuzzy" in e.flags:
+            e.flags.remove("fuzzy")
+    po.metadata["Content-Type"] = "text/plain; charset=UTF-8"
+    po.metadata["Language"] = "id"
+    po.metadata["Plural-Forms"] = "nplurals=1; plural=0;"
+    po.save()
+    po.save_as_mofile(str(po_path.with_suffix(".mo")))
+    print(f"{po.percent_translated()}% translated; missing: {missing}")
