@@ -134,7 +134,14 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--duration", default=None, help="locust -t, e.g. 2m (default 2m, --quick 30s)")
     ap.add_argument("--wait", default="1,3", help="seconds between a user's tasks: min,max")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--port", type=int, default=18006, help="loopback port of the server")
+    ap.add_argument(
+        "--http-concurrency", type=int, default=None, help="the server's SIAGA_HTTP_CONCURRENCY (default 8)"
+    )
     args = ap.parse_args(argv)
+    if args.http_concurrency:
+        os.environ["SIAGA_HTTP_CONCURRENCY"] = str(args.http_concurrency)
+    concurrency = int(os.environ.get("SIAGA_HTTP_CONCURRENCY", "8"))
     duration = args.duration or ("30s" if args.quick else "2m")
     wmin, wmax = (float(x) for x in args.wait.split(","))
 
@@ -171,7 +178,7 @@ def main(argv: list[str] | None = None) -> dict:
         connections.close_all()
 
         log_path = os.path.join(tmp, "server.log")
-        with c.siaga_server(tmp, log_path=log_path) as (port, _proc):
+        with c.siaga_server(tmp, port=args.port, log_path=log_path) as (port, _proc):
             load_list = c.loadavg()
             big, n_listed = list_open(port, keys[0])
             base = locust_run(
@@ -227,10 +234,13 @@ def main(argv: list[str] | None = None) -> dict:
         "list_1332_p99_ms": big.get("p99_ms"),
         "list_1332_count": n_listed,
         "loadavg": ours["load_end"],
+        "http_concurrency": concurrency,
+        "shed_503": sum(k for _n, err, k in base["failures"] + ours["failures"] if "503 " in err),
         "setup_s": round(t_setup, 1),
     }
     print(
-        f"api load · {c.machine()} · siaga run (1 uvicorn process, SQLite WAL) · locust {args.users} users,"
+        f"api load · {c.machine()} · siaga run (1 uvicorn process, SQLite WAL,"
+        f" {concurrency} requests at once) · locust {args.users} users,"
         f" spawn {args.spawn_rate}/s, {duration}, wait {wmin:g}-{wmax:g} s"
     )
     print(

@@ -1,6 +1,6 @@
 """Live updates: incident created over HTTP → event on 200 WebSocket clients, against a bare broadcast.
 
-    python -m benchmarks.live_updates [--quick] [--clients 200] [--rate 4] [--seconds 60]
+    python -m benchmarks.live_updates [--quick] [--clients 200] [--rate 4] [--seconds 60] [--no-variant]
 
 Builds the demo Polres (small history) in a temporary data directory and starts `siaga run` (uvicorn,
 in-memory channel layer: the embedded, single-process mode) on a free loopback port. 200 clients, each
@@ -18,6 +18,10 @@ process; a publisher socket sends a numbered message and the server broadcasts i
 (`websockets.broadcast`). That is the floor of Python WebSocket fan-out on this machine; the difference
 is what Siaga's request, transaction and channel layer add. For scale, TicketsCAD (polling every few
 seconds) delivered events at p50 1.46 s / p99 2.9 s (reported, not rerun).
+
+While the settings still name Channels' InMemoryChannelLayer, the same run is repeated on
+`benchmarks/_asgi_variant.py`: the same application with embedded mode's layer
+(`siaga.core.layers.EmbeddedChannelLayer`), what `siaga run` serves once CHANNEL_LAYERS names it.
 
 Bounded: the number of events is rate × seconds; every wait has a time limit; the servers are stopped.
 The last line printed is one JSON object with the figures.
@@ -263,6 +267,59 @@ async def run_baseline(port: int, rate: float, count: int, n: int):
     }
 
 
+# --- the channel layer alone ------------------------------------------------------------------------
+
+
+async def layer_fanout(n: int, events: int) -> dict[str, np.ndarray]:
+    """One group of n channels, each drained by its own task (as n consumers): the time from
+    group_send to the last member's receive, per event, for Channels' in-memory layer with the message
+    as it was (a dict with the event's data), the same layer with the pre-encoded message, and the
+    embedded layer. Interleaved event by event, in this process: the layer's own cost, no sockets."""
+    from channels.layers import InMemoryChannelLayer
+
+    from siaga.core.layers import EmbeddedChannelLayer
+
+    data = {"number": "BKS/2026/001234", "category": "keributan", "priority": 3, "lat": -6.24, "lon": 107.0}
+    as_dict = {"type": "siaga.event", "name": "cad.incident.created", "object_type": "cad.incident"}
+    as_dict |= {"object_id": "1234", "polres_id": 1, "data": data}
+    as_text = {"type": "siaga.event", "text": json.dumps({k: v for k, v in as_dict.items() if k != "type"})}
+    setups = {
+        "channels_dict": (InMemoryChannelLayer(), as_dict),
+        "channels_text": (InMemoryChannelLayer(), as_text),
+        "embedded_text": (EmbeddedChannelLayer(), as_text),
+    }
+    out: dict[str, list[float]] = {k: [] for k in setups}
+    for name, (layer, msg) in setups.items():
+        got = {"n": 0}
+        done = asyncio.Event()
+
+        async def reader(channel, layer=layer, got=got, done=done):
+            while True:
+                await layer.receive(channel)
+                got["n"] += 1
+                if got["n"] == n:
+                    done.set()
+
+        members = [await layer.new_channel() for _ in range(n)]
+        for m in members:
+            await layer.group_add("g", m)
+        setups[name] = (layer, msg, got, done, [asyncio.create_task(reader(m)) for m in members])
+    await asyncio.sleep(0.05)
+    pc = time.perf_counter
+    for _k in range(events):
+        for name, (layer, msg, got, done, _tasks) in setups.items():
+            got["n"] = 0
+            done.clear()
+            t = pc()
+            await layer.group_send("g", msg)
+            await done.wait()
+            out[name].append(pc() - t)
+    for *_x, tasks in setups.values():
+        for task in tasks:
+            task.cancel()
+    return {k: np.array(v) for k, v in out.items()}
+
+
 # --- main -----------------------------------------------------------------------------------------------
 
 
@@ -273,7 +330,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--rate", type=float, default=4.0, help="incidents created per second")
     ap.add_argument("--seconds", type=float, default=None)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--no-variant", action="store_true", help="skip the run with the proposed fan-out fixes")
+    ap.add_argument("--no-variant", action="store_true", help="skip the run on the embedded channel layer")
     ap.add_argument("--serve-baseline", type=int, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.serve_baseline:
@@ -297,6 +354,9 @@ def main(argv: list[str] | None = None) -> dict:
         t_setup = time.perf_counter() - t0
         connections.close_all()  # the server is the only writer from here on
 
+        load_l = c.loadavg()
+        layer = asyncio.run(layer_fanout(n, 100 if args.quick else 300))
+
         # baseline first: a bare websockets broadcast server in its own process
         bport = c.free_port()
         bproc = subprocess.Popen(
@@ -317,8 +377,12 @@ def main(argv: list[str] | None = None) -> dict:
             load_e = c.loadavg()
         with open(log_path) as f:
             server_log = f.read()[-2000:]
+        from django.conf import settings
+
+        backend = settings.CHANNEL_LAYERS["default"]["BACKEND"]
         fixed = None
-        if not args.no_variant:  # the same, with the fan-out fixes of benchmarks/_asgi_variant.py
+        if not args.no_variant and backend == "channels.layers.InMemoryChannelLayer":
+            # the same, on embedded mode's channel layer (benchmarks/_asgi_variant.py)
             with c.siaga_server(tmp, app="benchmarks._asgi_variant:application") as (port, _proc):
                 load_v = c.loadavg()
                 fixed = asyncio.run(run_siaga(port, keys, poster, points, args.rate, count, n))
@@ -331,6 +395,7 @@ def main(argv: list[str] | None = None) -> dict:
     sv = c.summary_ms(fixed["lat"]) if fixed else {}
     svs = c.summary_ms(fixed["ev"]["spread"]) if fixed else {}
     svp = c.summary_ms(fixed["post_ms"]) if fixed else {}
+    sl = {k: c.summary_ms(v) for k, v in layer.items()}
     result = {
         "bench": "live_updates",
         "clients": n,
@@ -353,6 +418,7 @@ def main(argv: list[str] | None = None) -> dict:
         "fanout_spread_p99_ms": ss.get("p99_ms"),
         "baseline_spread_p50_ms": bs.get("p50_ms"),
         "http_errors": len(ours["errors"]),
+        "layer": backend,
         "fixed_p50_ms": sv.get("p50_ms"),
         "fixed_p99_ms": sv.get("p99_ms"),
         "fixed_spread_p50_ms": svs.get("p50_ms"),
@@ -360,6 +426,8 @@ def main(argv: list[str] | None = None) -> dict:
         "baseline_p50_ms": sb.get("p50_ms"),
         "baseline_p99_ms": sb.get("p99_ms"),
         "baseline_missing": base["missing"],
+        "layer_alone_p50_ms": {k: v["p50_ms"] for k, v in sl.items()},
+        "layer_alone_p99_ms": {k: v["p99_ms"] for k, v in sl.items()},
         "connect_200_s": round(ours["connect_s"], 2),
         "goal_p99_ms": 250,
         "loadavg": load_e,
@@ -367,8 +435,9 @@ def main(argv: list[str] | None = None) -> dict:
     }
     print(
         f"live updates · {c.machine()} · load average {load_s} (start) / {load_e} (end); baseline at {load_b}"
-        + (f"; fixes at {load_v}" if fixed else "")
+        + (f"; embedded layer at {load_v}" if fixed else "")
     )
+    print(f"  siaga run's channel layer: {backend}")
     print(
         f"  {n} clients ({ours['connected']} connected in {ours['connect_s']:.1f} s,"
         f" {len(ours['failed'])} failed), {ours['posted']} incidents created at {args.rate}/s,"
@@ -426,7 +495,7 @@ def main(argv: list[str] | None = None) -> dict:
             *(
                 [
                     [
-                        "ours + fan-out fixes (_asgi_variant)",
+                        "ours on the embedded layer (_asgi_variant)",
                         sv.get("n", 0),
                         fixed["missing"],
                         sv.get("p50_ms"),
@@ -475,6 +544,19 @@ def main(argv: list[str] | None = None) -> dict:
                 bs.get("max_ms"),
             ],
             ["TicketsCAD, reported (not rerun)", "", "", 1460, "", 2900, ""],
+        ],
+    )
+    print(f"  the channel layer alone, {n} members, group_send → last receive (in process, load {load_l}):")
+    c.print_table(
+        "",
+        ["layer, message", "events", "p50 ms", "p90 ms", "p99 ms", "max ms"],
+        [
+            [label, sl[k]["n"], sl[k]["p50_ms"], sl[k]["p90_ms"], sl[k]["p99_ms"], sl[k]["max_ms"]]
+            for k, label in (
+                ("channels_dict", "Channels' InMemoryChannelLayer, event as a dict (before)"),
+                ("channels_text", "Channels' InMemoryChannelLayer, pre-encoded text"),
+                ("embedded_text", "siaga.core.layers.EmbeddedChannelLayer, pre-encoded text"),
+            )
         ],
     )
     print(f"  goal p99 ≤ 250 ms: {'met' if (so.get('p99_ms') or 1e9) <= 250 else 'NOT met'}")

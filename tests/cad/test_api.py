@@ -202,3 +202,202 @@ def test_panic_and_report(as_user, ops):
     bad = as_user("commander").get(API + "/reports/response-times?since=2026-01-01T00:00:00Z&group_by=moon")
     assert bad.status_code == 400
     assert Call.objects.count() == 0
+
+
+# --- the list is built from rows, in exactly IncidentOut's shape -------------------------------------
+
+
+def test_the_list_is_exactly_what_the_schema_would_render(as_user, ops):
+    import json
+
+    from ninja.responses import NinjaJSONEncoder
+
+    from siaga.cad.api import IncidentOut
+
+    op = as_user("operator")
+    for point in (P_S1, P_S2, P_S1):
+        make(op, point=point, summary="Ribut")
+    post(op, f"/incidents/{make(op)['id']}/transition", {"status": "closed", "version": 1})
+    got = op.get(API + "/incidents?limit=3&offset=1").json()
+    expected = [
+        json.loads(json.dumps(IncidentOut.from_orm(i).model_dump(), cls=NinjaJSONEncoder))
+        for i in Incident.objects.order_by("-received_at", "-pk")[1:4]
+    ]
+    assert got == {"items": expected, "count": 4}
+    assert list(got["items"][0]) == list(IncidentOut.model_fields)  # same keys, same order
+    assert op.get(API + "/incidents?status=open&limit=2").json()["count"] == 3
+    assert as_user("disp_s2").get(API + "/incidents").json()["count"] == 1  # the read gate still applies
+    assert as_user("citizen").get(API + "/incidents").json() == {"items": [], "count": 0}
+    assert op.get(API + "/incidents?limit=0").status_code == 422
+
+
+def test_the_list_keeps_its_openapi_description():
+    import json
+
+    from siaga.api import api
+
+    doc = json.loads(json.dumps(api.get_openapi_schema(path_prefix="/api/")))  # as served
+    get = doc["paths"]["/api/cad/incidents"]["get"]
+    names = [p["name"] for p in get["parameters"]]
+    assert names == ["status", "priority", "polsek", "since", "category", "limit", "offset"]
+    ref = get["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    paged = doc["components"]["schemas"][ref.rsplit("/", 1)[1]]
+    assert ref.endswith("/PagedIncidentOut") and paged["required"] == ["items", "count"]
+    assert paged["properties"]["items"]["items"]["$ref"].endswith("/IncidentOut")
+
+
+# --- one unit ---------------------------------------------------------------------------------------
+
+
+def test_one_unit_is_scope_gated_like_the_list(as_user, ops):
+    op, d = as_user("operator"), as_user("dispatcher")
+    unit = ops.units["S1-R4"]
+    r = d.get(API + f"/units/{unit.pk}")
+    assert r.status_code == 200 and r.json()["callsign"] == "S1-R4" and r.json()["incident_id"] is None
+    listed = {u["id"]: u for u in d.get(API + "/units").json()}
+    assert r.json() == listed[unit.pk]
+    i = make(op)
+    post(d, f"/incidents/{i['id']}/dispatch", {"unit_id": unit.pk})
+    assert d.get(API + f"/units/{unit.pk}").json()["incident_id"] == i["id"]
+    s2 = as_user("disp_s2")
+    assert s2.get(API + f"/units/{ops.units['S2-R4'].pk}").status_code == 200
+    for who in ("disp_s2", "other_disp", "citizen"):  # outside their scope: it does not exist
+        r = as_user(who).get(API + f"/units/{unit.pk}")
+        assert r.status_code == 404 and r.json()["code"] == "not_found", who
+    assert d.get(API + "/units/999999").status_code == 404
+
+
+# --- telephony tokens -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tokens(ops):
+    from siaga.cad import telephony
+
+    mine = telephony.create_token(ops.polres, "PBX SPKT")[1]
+    theirs = telephony.create_token(ops.other, "PBX lain")[1]
+    return mine, theirs
+
+
+def ring_with(token: str | None, body: dict | None = None):
+    c = Client(enforce_csrf_checks=True)  # a machine: no session, no CSRF cookie
+    headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+    return c.post(
+        API + "/calls/ring",
+        body or {"caller_number": "081298765432", "call_id": "pbx-1"},
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+def test_a_telephony_token_rings_calls_into_its_own_polres(ops, tokens):
+    from siaga.cad.models import TelephonyToken
+
+    mine, _theirs = tokens
+    r = ring_with(mine)
+    assert r.status_code == 201 and r.json()["status"] == "ringing"
+    call = Call.objects.get()
+    assert call.polres_id == ops.polres.pk and call.idempotency_key == "pbx-1"
+    assert ring_with(mine).status_code == 200 and Call.objects.count() == 1  # the PBX retried
+    assert TelephonyToken.objects.filter(last_used_at__isnull=False).count() == 1
+    stored = TelephonyToken.objects.get(name="PBX SPKT")
+    assert mine not in (stored.digest, stored.prefix) and len(stored.digest) == 64  # hashed at rest
+
+
+def test_missing_or_wrong_tokens_are_refused_and_store_nothing(ops, tokens):
+    from siaga.cad import telephony
+
+    mine, _ = tokens
+    for token in (None, "", "stel_wrong", mine + "x", mine[:-1], "Basic abc"):
+        r = ring_with(token)
+        assert r.status_code == 401 and r.json()["code"] == "unauthenticated", token
+    telephony.revoke(telephony.TelephonyToken.objects.get(name="PBX SPKT").prefix)
+    assert ring_with(mine).status_code == 401
+    assert Call.objects.count() == 0
+
+
+def test_another_polres_token_cannot_ring_into_this_polres(ops, tokens):
+    _mine, theirs = tokens
+    r = ring_with(theirs, {"caller_number": "0812", "polres_id": ops.polres.pk})
+    assert r.status_code == 403 and Call.objects.count() == 0
+    r = ring_with(theirs, {"caller_number": "0812555"})
+    assert r.status_code == 201 and Call.objects.get().polres_id == ops.other.pk
+    assert not Call.objects.filter(polres=ops.polres).exists()
+
+
+def test_staff_sessions_still_ring(as_user, ops, tokens):
+    r = post(as_user("operator"), "/calls/ring", {"caller_number": "081234567890"})
+    assert r.status_code == 201 and Call.objects.get().polres_id == ops.polres.pk
+    assert post(as_user("analyst"), "/calls/ring", {"caller_number": "0812"}).status_code == 403
+
+
+def test_the_telephony_token_command(ops, capsys):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from siaga.cad.models import TelephonyToken
+
+    call_command("cad", "telephony-token", "create", "--polres", "BKS", "--name", "PBX")
+    secret = next(ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("stel_"))
+    assert ring_with(secret).status_code == 201
+    call_command("cad", "telephony-token", "list")
+    listing = capsys.readouterr().out
+    assert "PBX" in listing and "active" in listing and secret not in listing
+    call_command("cad", "telephony-token", "revoke", str(TelephonyToken.objects.get().pk))
+    assert ring_with(secret, {"caller_number": "0812", "call_id": "pbx-2"}).status_code == 401
+    with pytest.raises(CommandError):
+        call_command("cad", "telephony-token", "create", "--polres", "NOPE", "--name", "x")
+
+
+# --- closing a call with a new incident: one transaction ----------------------------------------------
+
+
+def _answered(op) -> int:
+    call_id = post(op, "/calls/ring", {"caller_number": "081234567890"}).json()["id"]
+    assert post(op, f"/calls/{call_id}/answer").status_code == 200
+    return call_id
+
+
+def test_closing_a_call_creates_its_incident_in_the_same_transaction(as_user):
+    op = as_user("operator")
+    call_id = _answered(op)
+    r = post(
+        op,
+        f"/calls/{call_id}/close",
+        {"disposition": "incident", "category": "curat", "lat": P_S1[1], "lon": P_S1[0], "summary": "Maling"},
+    )
+    assert r.status_code == 200, r.content
+    call = Call.objects.get(pk=call_id)
+    i = Incident.objects.get()
+    assert call.status == "ended" and call.disposition == "incident" and call.incident_id == i.pk
+    assert i.summary == "Maling" and i.received_at == call.received_at and i.kelurahan_code
+
+
+def test_a_failed_close_leaves_neither_the_incident_nor_the_calls_end(as_user, monkeypatch):
+    from siaga.cad import intake
+
+    op = as_user("operator")
+    call_id = _answered(op)
+    body = {"disposition": "incident", "category": "curat", "lat": P_S1[1], "lon": P_S1[0]}
+    bad = post(op, f"/calls/{call_id}/close", {**body, "lat": OUTSIDE[1], "lon": OUTSIDE[0]})
+    assert bad.status_code == 400 and bad.json()["code"] == "outside"
+    assert post(op, f"/calls/{call_id}/close", {**body, "category": "alien"}).status_code == 400
+    assert post(op, f"/calls/{call_id}/close", {**body, "category": ""}).status_code == 400
+
+    real = intake._publish_call
+
+    def fail_on_close(name, *a, **k):  # the incident is written, then the call's end fails
+        if name == "cad.call.closed":
+            raise RuntimeError("disk full")
+        return real(name, *a, **k)
+
+    monkeypatch.setattr(intake, "_publish_call", fail_on_close)
+    op.raise_request_exception = False
+    assert post(op, f"/calls/{call_id}/close", body).status_code == 500
+    call = Call.objects.get(pk=call_id)
+    assert Incident.objects.count() == 0  # neither the incident ...
+    assert (
+        call.status == "answered" and call.disposition == "" and call.incident_id is None
+    )  # ... nor the end
+    monkeypatch.setattr(intake, "_publish_call", real)
+    assert post(op, f"/calls/{call_id}/close", body).status_code == 200 and Incident.objects.count() == 1

@@ -17,9 +17,8 @@ import math
 import zoneinfo
 from typing import Any
 
-import numpy as np
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,12 +29,19 @@ from siaga.core.permissions import can, restrict
 from . import incidents as inc
 from .intake import _check_point, locked, now_utc, visible
 from .models import Assignment, Incident, IncidentStatus, Source, Unit, UnitStatus
-from .recommend import Candidates, Recommendation, rank
+from .recommend import (
+    LOAD_WINDOW,  # noqa: F401 (re-exported: the load window is part of this service's rules)
+    Candidates,
+    IncidentPoint,
+    Recommendation,
+    rank,
+    read_candidates,
+    read_incident,
+)
 from .routing import default_estimator
 
 S = IncidentStatus
 U = UnitStatus
-LOAD_WINDOW = dt.timedelta(hours=8)
 PANIC_CATEGORY = "kemanusiaan"  # an officer needing help; the incident carries panic=True
 # what a unit may report next (dispatch is its own service; "cleared" frees the unit)
 UNIT_NEXT: dict[str, frozenset[str]] = {
@@ -100,44 +106,33 @@ def local_hour(polres, at: dt.datetime) -> int:
     return at.astimezone(zoneinfo.ZoneInfo(polres.timezone)).hour
 
 
-def candidates(user, incident: Incident, now: dt.datetime) -> Candidates:
-    """Available units with a position, in the user's scope and the incident's Polres, with their loads."""
-    units = list(
-        restrict(Unit.objects.all(), user, "view")
-        .filter(polres_id=incident.polres_id, status=U.AVAILABLE, lat__isnull=False, lon__isnull=False)
-        .annotate(load=Count("assignments", filter=Q(assignments__dispatched_at__gte=now - LOAD_WINDOW)))
-        .order_by("pk")
-    )
-    return Candidates(
-        ids=np.array([u.pk for u in units], dtype=np.int64),
-        callsigns=np.array([u.callsign for u in units], dtype=object),
-        kinds=np.array([u.kind for u in units], dtype=object),
-        polsek_ids=np.array([u.polsek_id or 0 for u in units], dtype=np.int64),
-        lons=np.array([u.lon for u in units], dtype=float),
-        lats=np.array([u.lat for u in units], dtype=float),
-        capabilities=[frozenset(u.capabilities or ()) for u in units],
-        loads=np.array([u.load for u in units], dtype=np.int64),
-    )
+def candidates(user, incident: Incident | IncidentPoint, now: dt.datetime) -> Candidates:
+    """Available units with a position, in the user's scope and the incident's Polres, with their loads
+    (cached per process, validated by the Polres's unit stamp: see cad.recommend)."""
+    return read_candidates(user, incident.polres_id, now)
 
 
 def recommend(
     user, incident: Incident | int, limit: int = 5, *, now=None, estimator=None
 ) -> list[Recommendation]:
-    """Available units ranked for the incident (cad.recommend.rank), each with the reasons for its place."""
-    i = inc.get_incident(user, getattr(incident, "pk", incident))
+    """Available units ranked for the incident (cad.recommend.rank), each with the reasons for its place.
+
+    One query for the incident through the read gate, one for the unit stamp; the unit columns come
+    from the process cache while the stamp is unchanged."""
+    i = read_incident(user, getattr(incident, "pk", incident))
     if i.lat is None or i.lon is None:
         raise Invalid(_("The incident has no position."), field="lat")
     if not 1 <= limit <= 50:
         raise Invalid(_("The limit is 1 to 50."), field="limit")
     now = now_utc(now)
     return rank(
-        candidates(user, i, now),
+        read_candidates(user, i.polres_id, now),
         lon=i.lon,
         lat=i.lat,
         category=i.category,
         priority=i.priority,
         polsek_id=i.polsek_id,
-        hour=local_hour(i.polres, now),
+        hour=i.local_hour(now),
         limit=limit,
         estimator=estimator or default_estimator(),
     )

@@ -503,12 +503,19 @@ def close_call(
     rw: int | None = None,
     rt: int | None = None,
     address: str = "",
+    priority: int | None = None,
+    summary: str = "",
     at: dt.datetime | None = None,
 ) -> Call:
     """End a call with its disposition: prank, information, referred, incident (the incident created
-    from it), linked (an existing open incident) or abandoned (the caller hung up before an answer)."""
+    from it), linked (an existing open incident) or abandoned (the caller hung up before an answer).
+
+    `incident` with no incident named and none made from the call yet creates it here from `category`,
+    the place, `priority` and `summary`, in this same transaction: the incident and the call's end are
+    stored together or not at all."""
     require_change(user, call)
     call = locked(Call, call.pk)
+    created_here = False
     before = _call_snapshot(call)
     if disposition not in {d.value for d in CLOSING}:
         raise Invalid(_("Unknown disposition %(d)s.") % {"d": str(disposition)[:30]}, field="disposition")
@@ -522,6 +529,30 @@ def close_call(
         raise Invalid(_("Unknown category %(c)s.") % {"c": category[:30]}, field="category")
     if len(notes) > 4000:
         raise Invalid(_("Notes are longer than 4,000 characters."), field="notes")
+    if disposition == Disposition.INCIDENT and incident is None and not call.incident_id:
+        if call.status != CallStatus.ANSWERED:
+            raise Invalid(_("Answer the call before closing it."), field="disposition")
+        if not category:
+            raise Invalid(_("Name the incident for this disposition."), field="incident")
+        from .incidents import create_incident  # incidents builds on this module
+
+        incident = create_incident(
+            user,
+            category=category,
+            priority=priority,
+            lat=lat,
+            lon=lon,
+            kelurahan_code=kelurahan_code,
+            rw=rw,
+            rt=rt,
+            address=address,
+            summary=summary,
+            description=notes,
+            call=call,
+            at=at,
+        )
+        call = locked(Call, call.pk)  # create_incident linked the call and took over its place
+        created_here = True
     if disposition in (Disposition.INCIDENT, Disposition.LINKED):
         incident = incident or (call.incident if call.incident_id else None)
         if incident is None:
@@ -534,7 +565,7 @@ def close_call(
         category = category or incident.category
     elif incident is not None:
         raise Invalid(_("Only the dispositions incident and linked name an incident."), field="incident")
-    if lat is not None or lon is not None or kelurahan_code or address:
+    if not created_here and (lat is not None or lon is not None or kelurahan_code or address):
         place = resolve_location(
             call.polres, lat=lat, lon=lon, kelurahan_code=kelurahan_code, rw=rw, rt=rt, address=address
         )

@@ -412,3 +412,21 @@ class OpsConfig(models.Model):
 
     def __str__(self) -> str:
         return f"ops config {self.polres_id}"
+
+
+class TelephonyToken(models.Model):
+    """A bearer token with which a Polres's telephony system signals ringing calls (cad.telephony).
+
+    Only the SHA-256 of the token is kept; the token is shown once, when made (`siaga cad telephony-token`).
+    """
+
+    polres = models.ForeignKey("territory.Polres", on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=60)
+    prefix = models.CharField(max_length=16)  # the first characters, to tell tokens apart in lists
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -142,3 +142,31 @@ def units_with_incidents(
         .values_list("pk", flat=True)
     )
     return [(u, active.get(u.pk) if active.get(u.pk) in seen else None) for u in qs]
+
+
+def rows(qs: QuerySet, fields) -> list[dict]:
+    """A (restricted, sliced) queryset as plain dicts of `fields`, in that order: no model instances."""
+    return list(qs.values(*fields))
+
+
+def unit_with_incident(user, pk: int) -> tuple[Unit, int | None]:
+    """One unit the user may see (NotFound otherwise: outside the scope it does not exist), with its
+    active incident's id when that incident is in the user's scope too."""
+    from django.utils.translation import gettext as _
+
+    from siaga.core.errors import NotFound
+
+    from .models import Assignment
+
+    u = restrict(Unit.objects.all(), user, "view").filter(pk=pk).first()
+    if u is None:
+        raise NotFound(_("Unit not found."))
+    incident_id = (
+        Assignment.objects.filter(active=True, unit_id=u.pk).values_list("incident_id", flat=True).first()
+    )
+    if (
+        incident_id is not None
+        and not restrict(Incident.objects.all(), user, "view").filter(pk=incident_id).exists()
+    ):
+        incident_id = None
+    return u, incident_id

@@ -48,7 +48,10 @@ class EventConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(g, self.channel_name)
 
     async def siaga_event(self, message):
-        await self.send_json({k: v for k, v in message.items() if k != "type"})
+        text = message.get("text")  # encoded once per event by realtime.message
+        if text is None:  # a message from an older sender on a shared (Redis) layer
+            text = await self.encode_json({k: v for k, v in message.items() if k != "type"})
+        await self.send(text_data=text)
 
     async def dispatch(self, message):
         # An event push touches no database, so skip Channels' close_old_connections hop to a worker

@@ -1,12 +1,18 @@
-"""Push domain events to WebSocket clients through the Channels layer (in-memory or Redis)."""
+"""Push domain events to WebSocket clients through the Channels layer (in-memory or Redis).
+
+An event is encoded to JSON once, here, and travels as that text: the layer copies a flat message
+cheaply and each socket sends the text as is (one encoding per event, not one per socket).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import TYPE_CHECKING
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.core.serializers.json import DjangoJSONEncoder
 
 if TYPE_CHECKING:
     from .events import Event
@@ -42,15 +48,20 @@ def _polda_of(polres_id: int) -> int | None:
         return None
 
 
-def message(event: Event) -> dict:
+def payload(event: Event) -> dict:
+    """What a client receives for an event."""
     return {
-        "type": "siaga.event",
         "name": event.name,
         "object_type": event.object_type,
         "object_id": str(event.object_id),
         "polres_id": event.polres_id,
         "data": event.data,
     }
+
+
+def message(event: Event) -> dict:
+    """The channel-layer message: the payload already encoded (see EventConsumer.siaga_event)."""
+    return {"type": "siaga.event", "text": json.dumps(payload(event), cls=DjangoJSONEncoder)}
 
 
 def groups_of(event: Event) -> list[str]:

@@ -1,5 +1,6 @@
 import argparse
 import asyncio
+import os
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -18,15 +19,45 @@ class Command(BaseCommand):
             "--no-ticker", action="store_true", help="don't run the operations-room clock in this process"
         )
         parser.add_argument(
+            "--http-concurrency",
+            type=int,
+            default=None,
+            help="HTTP requests served at once per process; the rest queue (SIAGA_HTTP_CONCURRENCY, 8)",
+        )
+        parser.add_argument(
+            "--http-queue",
+            type=int,
+            default=None,
+            help="requests that may wait; beyond, an immediate 503 + Retry-After (SIAGA_HTTP_QUEUE, 500)",
+        )
+        parser.add_argument(
             "--live-demo",
             action=argparse.BooleanOptionalAction,
             default=None,
             help="run the live demo generator (default: SIAGA_LIVE_DEMO, else off)",
         )
 
-    def handle(self, *args, host, port, workers, no_ticker=False, live_demo=None, **opts):
+    def handle(
+        self,
+        *args,
+        host,
+        port,
+        workers,
+        no_ticker=False,
+        live_demo=None,
+        http_concurrency=None,
+        http_queue=None,
+        **opts,
+    ):
         import uvicorn
         from django.conf import settings
+
+        # read by siaga.core.admission in this process and in every worker
+        if http_concurrency is not None:
+            os.environ["SIAGA_HTTP_CONCURRENCY"] = str(http_concurrency)
+        if http_queue is not None:
+            os.environ["SIAGA_HTTP_QUEUE"] = str(http_queue)
+        app = "siaga.core.admission:application"  # siaga.asgi behind the admission queue
 
         call_command("migrate", interactive=False, verbosity=0)  # a no-op when the schema is current
         if workers > 1 and not settings.REDIS_URL:
@@ -34,7 +65,8 @@ class Command(BaseCommand):
             workers = 1
         live = bool(settings.SIAGA_LIVE_DEMO) if live_demo is None else live_demo
         self.stdout.write(f"Siaga at http://{host}:{port}/  (data: {settings.DATA_DIR})")
-        options = {"host": host, "port": port, "log_level": "warning", "lifespan": "off"}
+        # backlog: a burst of clients connecting at once waits in the kernel, not refused
+        options = {"host": host, "port": port, "log_level": "warning", "lifespan": "off", "backlog": 4096}
 
         if workers > 1:  # one clock for the deployment, in this parent process; events go through Redis
             from siaga.cad.ticker import Ticker
@@ -45,12 +77,12 @@ class Command(BaseCommand):
                 self.stderr.write(
                     "With several workers, run the live demo as its own process: siaga ops live"
                 )
-            uvicorn.run("siaga.asgi:application", workers=workers, **options)
+            uvicorn.run(app, workers=workers, **options)
             return
 
         # one process: the clock and the live demo run as tasks on the server's own event loop, so
         # their events reach the in-memory channel layer that the sockets listen on
-        server = uvicorn.Server(uvicorn.Config("siaga.asgi:application", **options))
+        server = uvicorn.Server(uvicorn.Config(app, **options))
 
         async def serve():
             from siaga.cad import live as live_demo_mod
