@@ -51,3 +51,13 @@ def test_a_failing_channel_does_not_stop_the_others(mailoutbox, caplog):
     assert deliver(Notice("s", "b", email="a@example.id")) == ["email"]
     assert len(mailoutbox) == 1
     assert "via broken failed" in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_muted_block_sends_nothing_and_unmutes_after(mailoutbox):
+    with notifications.muted(), transaction.atomic():
+        notify(Notice("demo", "b", email="a@example.id"))
+    assert mailoutbox == []
+    with transaction.atomic():
+        notify(Notice("real", "b", email="a@example.id"))
+    assert [m.subject for m in mailoutbox] == ["real"]

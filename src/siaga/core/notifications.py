@@ -10,6 +10,8 @@ a WhatsApp or SMS gateway implements `Channel` and is added to the setting.
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Protocol
@@ -20,6 +22,7 @@ from django.db import transaction
 from django.utils.module_loading import import_string
 
 log = logging.getLogger(__name__)
+_muted: ContextVar[bool] = ContextVar("siaga_notifications_muted", default=False)
 
 
 @dataclass(frozen=True)
@@ -68,4 +71,16 @@ def deliver(notice: Notice) -> list[str]:
 
 def notify(notice: Notice) -> None:
     """Deliver after the current transaction commits (immediately when there is none)."""
+    if _muted.get():
+        return
     transaction.on_commit(lambda: deliver(notice), robust=True)
+
+
+@contextmanager
+def muted():
+    """No notices from inside this block: records made for the demo or by an import have no one to tell."""
+    token = _muted.set(True)
+    try:
+        yield
+    finally:
+        _muted.reset(token)

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from siaga.cad import services as cad
+from siaga.core import notifications
 from siaga.core.context import acting
 from siaga.info import demo as info_demo
 from siaga.legal import demo as legal_demo
@@ -155,7 +156,12 @@ def build_demo(
     t: dict[str, float] = {}
     tz = zoneinfo.ZoneInfo(org.POLRES["timezone"])
     tz_offset_h = int(now.astimezone(tz).utcoffset().total_seconds() // 3600)
-    with acting(None, f"demo-seed-{seed}"), _progress(console) as bar, transaction.atomic():
+    with (
+        acting(None, f"demo-seed-{seed}"),
+        notifications.muted(),  # the demo's people have no real mailboxes
+        _progress(console) as bar,
+        transaction.atomic(),
+    ):
         task = bar.add_task("Territory: codes and boundaries", total=1)
         task2 = bar.add_task("Territory: RW/RT (synthetic)", total=56)
         with _timed(t, "territory"):
