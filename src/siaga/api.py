@@ -52,10 +52,12 @@ def database_busy(request, exc: OperationalError):
 
 def _mount() -> None:
     from siaga.accounts.api import router as accounts_router
+    from siaga.analytics.api import router as analytics_router
     from siaga.cad.api import router as cad_router
     from siaga.core.api import router as core_router
     from siaga.info.api import router as info_router
     from siaga.legal.api import router as legal_router
+    from siaga.mapping.api import router as mapping_router
     from siaga.permits.api import router as permits_router
     from siaga.portal.api import router as portal_router
     from siaga.territory.api import router as territory_router
@@ -68,6 +70,8 @@ def _mount() -> None:
     api.add_router("/permits", permits_router)
     api.add_router("/info", info_router)
     api.add_router("/legal", legal_router)
+    api.add_router("/mapping", mapping_router)
+    api.add_router("/analytics", analytics_router)
 
 
 _mount()

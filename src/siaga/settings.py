@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "siaga.info",
     "siaga.legal",
     "siaga.open311",
+    "siaga.mapping",
+    "siaga.analytics",
     "siaga.demo",
 ]
 

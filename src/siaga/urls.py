@@ -20,6 +20,8 @@ urlpatterns = [
     path("", include("siaga.info.urls")),
     path("", include("siaga.legal.urls")),
     path("open311/v2/", include("siaga.open311.urls")),
+    path("wilayah/", include("siaga.mapping.urls")),
+    path("analitik/", include("siaga.analytics.urls")),
 ]
 
 if settings.DEBUG:

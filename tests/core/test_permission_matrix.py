@@ -206,7 +206,13 @@ TABLE: dict[tuple[str, str], tuple[dict[str, set[str]], dict[str, str]]] = {
 # Each app that adds a scoped model or a POLICY resource brings its part of the matrix in its own test
 # package, as tests/<app>/matrix.py exporting MODELS, TABLE (same shapes as here, user names from
 # tests.core.world) and build(tree, users, now) that writes its records into the world.
-MATRIX_PARTS = ["tests.permits.matrix", "tests.info.matrix", "tests.legal.matrix", "tests.open311.matrix"]
+MATRIX_PARTS = [
+    "tests.permits.matrix",
+    "tests.info.matrix",
+    "tests.legal.matrix",
+    "tests.open311.matrix",
+    "tests.mapping.matrix",
+]
 PART_BUILDERS = []
 for _name in MATRIX_PARTS:
     try:

@@ -71,6 +71,30 @@ POLICY: dict[str, dict[str, frozenset[Role]]] = {
     "legal.consultation": {"view": frozenset({R.COMMANDER, R.LEGAL}), "change": frozenset({R.LEGAL})},
     # Open311 (open311 app): API keys for third-party apps, issued by the administrator only.
     "open311.apikey": {"view": frozenset(), "change": frozenset()},
+    # Territory mapping (mapping app, Tahap I): problems, potentials, visits and partners are read by the
+    # command, operations, Binmas, Intelkam and analysts; Bhabinkamtibmas and Intelkam write them.
+    "mapping.problem": {
+        "view": frozenset(
+            {R.COMMANDER, R.KABAG_OPS, R.BHABIN, R.INTELKAM, R.ANALYST, R.OPERATOR, R.DISPATCHER}
+        ),
+        "change": frozenset({R.BHABIN, R.INTELKAM, R.KABAG_OPS}),
+    },
+    "mapping.visit": {
+        "view": frozenset({R.COMMANDER, R.KABAG_OPS, R.BHABIN, R.INTELKAM, R.ANALYST}),
+        "change": frozenset({R.BHABIN}),
+    },
+    "mapping.potential": {
+        "view": frozenset(
+            {R.COMMANDER, R.KABAG_OPS, R.BHABIN, R.INTELKAM, R.ANALYST, R.OPERATOR, R.DISPATCHER}
+        ),
+        "change": frozenset({R.BHABIN, R.INTELKAM, R.KABAG_OPS}),
+    },
+    "mapping.partner": {
+        "view": frozenset({R.COMMANDER, R.KABAG_OPS, R.BHABIN, R.INTELKAM, R.HUMAS}),
+        "change": frozenset({R.BHABIN, R.INTELKAM, R.HUMAS}),
+    },
+    # Informants: Intelkam only (UU 14/2008 Pasal 17(a)); every view of an identity is audited.
+    "mapping.informant": {"view": frozenset({R.INTELKAM}), "change": frozenset({R.INTELKAM})},
     "accounts.user": {"view": frozenset({R.COMMANDER}), "change": frozenset()},
     "core.auditentry": {"view": frozenset({R.COMMANDER}), "change": frozenset()},
 }

@@ -1,0 +1,1 @@
+"""Hotspots, prediction, backtests, risk classes and patrol plans."""

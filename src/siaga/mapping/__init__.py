@@ -1,0 +1,1 @@
+"""Problems, potentials, Bhabinkamtibmas visits, partners and informants per area (Tahap I)."""

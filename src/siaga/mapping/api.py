@@ -1,0 +1,5 @@
+"""JSON API of the mapping app, mounted at /api/mapping/."""
+
+from ninja import Router
+
+router = Router(tags=["mapping"])
