@@ -30,3 +30,18 @@ class NotFound(ServiceError):
 class Conflict(ServiceError):
     status = 409
     code = "conflict"
+
+
+def check_version(current: int, sent, stale_message: str) -> None:
+    """Optimistic locking for an edit form or API call: `sent` is the version the client read (None or ""
+    when it did not say); a different one means someone changed the record since, and nothing is written."""
+    from django.utils.translation import gettext as _
+
+    if sent in (None, ""):
+        return
+    try:
+        sent = int(sent)
+    except (TypeError, ValueError) as e:
+        raise Invalid(_("The version must be a whole number."), field="version") from e
+    if sent != current:
+        raise Conflict(stale_message, code="stale_version")

@@ -15,15 +15,21 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from siaga.core.errors import Conflict, Forbidden, Invalid, NotFound
+from siaga.core.errors import Conflict, Forbidden, Invalid, NotFound, check_version
 from siaga.core.events import Event, publish
 from siaga.core.notifications import Notice, notify
 from siaga.core.permissions import restrict
-from siaga.portal.common import check_key, keyed_hash, limit_or_raise, new_tracking_code, normalise_code
+from siaga.portal.common import (
+    check_key,
+    insert_with_tracking_code,
+    keyed_hash,
+    limit_or_raise,
+    normalise_code,
+)
 
 from . import library
 from .models import Consultation, ConsultationStatus, FaqEntry, Topic
@@ -128,18 +134,9 @@ def ask(
             created_at=now,
             updated_at=now,
         )
-        for _attempt in range(10):
-            c.tracking_code = new_tracking_code()
-            if not Consultation.objects.filter(tracking_code=c.tracking_code).exists():
-                break
-        try:
-            with transaction.atomic():
-                c.save(force_insert=True)
-        except IntegrityError:
-            winner = Consultation.objects.filter(key=key).first()
-            if winner is None:
-                raise
-            return winner
+        c, created = insert_with_tracking_code(c, key)
+        if not created:
+            return c
         _publish("legal.consultation.asked", c)
     return c
 
@@ -206,14 +203,7 @@ def _locked(user, pk: Any) -> Consultation:
 
 
 def _check_version(c: Consultation, version: Any) -> None:
-    if version in (None, ""):
-        return
-    try:
-        version = int(version)
-    except (TypeError, ValueError) as e:
-        raise Invalid(_("The version must be a whole number."), field="version") from e
-    if version != c.version:
-        raise Conflict(_("The consultation was changed by someone else: reload it."), code="stale_version")
+    check_version(c.version, version, _("The consultation was changed by someone else: reload it."))
 
 
 def _move(c: Consultation, to: str) -> None:

@@ -195,16 +195,9 @@ def locked_for_change(user, pk: Any) -> Request:
 
 
 def check_version(r: Request, version: Any) -> None:
-    from siaga.core.errors import Conflict
+    from siaga.core.errors import check_version as check
 
-    if version in (None, ""):
-        return
-    try:
-        version = int(version)
-    except (TypeError, ValueError) as e:
-        raise Invalid(_("The version must be a whole number."), field="version") from e
-    if version != r.version:
-        raise Conflict(_("The request was changed by someone else: reload it."), code="stale_version")
+    check(r.version, version, _("The request was changed by someone else: reload it."))
 
 
 def text(

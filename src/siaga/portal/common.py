@@ -45,6 +45,27 @@ def new_tracking_code() -> str:
     return "".join(secrets.choice(CROCKFORD) for _ in range(CODE_LEN))
 
 
+def insert_with_tracking_code(obj, key: str):
+    """Insert a new public submission under a fresh tracking code. Returns (row, created): when a retry
+    with the same idempotency key raced this one and won, its row, so the citizen sees one submission."""
+    from django.db import IntegrityError, transaction
+
+    model = type(obj)
+    for _attempt in range(10):  # 10^-12-ish odds of a clash each; the unique index is the real guard
+        obj.tracking_code = new_tracking_code()
+        if not model.objects.filter(tracking_code=obj.tracking_code).exists():
+            break
+    try:
+        with transaction.atomic():
+            obj.save(force_insert=True)
+    except IntegrityError:
+        winner = model.objects.filter(key=key).first()
+        if winner is None:
+            raise
+        return winner, False
+    return obj, True
+
+
 def normalise_code(text: str) -> str:
     """Accept what people type: lower case, spaces and dashes, I/L for 1 and O for 0."""
     s = re.sub(r"[\s\-]", "", str(text or "")).upper()

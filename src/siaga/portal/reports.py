@@ -12,18 +12,18 @@ import datetime as dt
 from typing import Any
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from siaga.cad.categories import BY_CODE
 from siaga.cad.models import Source
-from siaga.core.errors import Conflict, Forbidden, Invalid, NotFound
+from siaga.core.errors import Forbidden, Invalid, NotFound, check_version
 from siaga.core.events import Event, publish
 from siaga.core.permissions import restrict
 
 from . import photos as photo_rules
-from .common import check_key, keyed_hash, limit_or_raise, new_tracking_code, normalise_code
+from .common import check_key, insert_with_tracking_code, keyed_hash, limit_or_raise, normalise_code
 from .models import Report, ReportEvent, ReportKind, ReportPhoto, ReportStatus, Severity
 from .stations import haversine_m
 
@@ -211,18 +211,9 @@ def submit_report(
             updated_at=now,
             **place.fields(),
         )
-        for _attempt in range(10):
-            r.tracking_code = new_tracking_code()
-            if not Report.objects.filter(tracking_code=r.tracking_code).exists():
-                break
-        try:
-            with transaction.atomic():
-                r.save(force_insert=True)
-        except IntegrityError:
-            winner = Report.objects.filter(key=key).first()
-            if winner is None:
-                raise
-            return winner
+        r, created = insert_with_tracking_code(r, key)
+        if not created:
+            return r
         ReportEvent.objects.create(report=r, at=now, status=St.NEW, note=_("Report received."))
         for p in cleaned:
             photo = ReportPhoto(
@@ -328,14 +319,7 @@ def locked_for_change(user, report: Report | int) -> Report:
 
 
 def _check_version(r: Report, version: Any) -> None:
-    if version in (None, ""):
-        return
-    try:
-        version = int(version)
-    except (TypeError, ValueError) as e:
-        raise Invalid(_("The version must be a whole number."), field="version") from e
-    if version != r.version:
-        raise Conflict(_("The report was changed by someone else: reload it."), code="stale_version")
+    check_version(r.version, version, _("The report was changed by someone else: reload it."))
 
 
 def _move(user, r: Report, to: str, note: str, staff_note: str = "", at=None, **data) -> Report:

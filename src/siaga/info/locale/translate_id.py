@@ -9,8 +9,6 @@ msgids, add their Indonesian here and run this again.
 
 from pathlib import Path
 
-import polib
-
 ID = {
     "Choose a valid %(f)s.": "Pilih %(f)s yang sah.",
     "Write the time as YYYY-MM-DD HH:MM.": "Tulis waktu sebagai TTTT-BB-HH JJ:MM.",
@@ -243,18 +241,6 @@ ID = {
 
 
 if __name__ == "__main__":
-    po_path = Path(__file__).resolve().parent / "id" / "LC_MESSAGES" / "django.po"
-    po = polib.pofile(str(po_path))
-    missing = []
-    for e in po:
-        if e.msgid in ID:
-            e.msgstr = ID[e.msgid]
-            if "fuzzy" in e.flags:
-                e.flags.remove("fuzzy")
-        elif not e.msgstr:
-            missing.append(e.msgid)
-    po.metadata["Content-Type"] = "text/plain; charset=UTF-8"
-    po.metadata["Language"] = "id"
-    po.save()
-    po.save_as_mofile(str(po_path.with_suffix(".mo")))
-    print(f"{po.percent_translated()}% translated; missing: {missing}")
+    from siaga.core.catalogue import fill
+
+    fill(Path(__file__).resolve().parent, ID)

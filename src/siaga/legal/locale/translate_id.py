@@ -9,8 +9,6 @@ Indonesian here and run this again.
 
 from pathlib import Path
 
-import polib
-
 ID = {
     "You may not see the consultation queue.": "Anda tidak boleh melihat antrean konsultasi.",
     "Write at least %(n)d characters.": "Tulis paling sedikit %(n)d karakter.",
@@ -170,22 +168,6 @@ ID = {
 PLURAL = {"%(n)s article found": "%(n)s pasal ditemukan"}
 
 if __name__ == "__main__":
-    po_path = Path(__file__).resolve().parent / "id" / "LC_MESSAGES" / "django.po"
-    po = polib.pofile(str(po_path))
-    missing = []
-    for e in po:
-        if e.msgid in ID:
-            e.msgstr = ID[e.msgid]
-        elif e.msgid in PLURAL:
-            e.msgstr_plural = {0: PLURAL[e.msgid]}
-        elif not e.msgstr:
-            missing.append(e.msgid)
-            continue
-        if "fuzzy" in e.flags:
-            e.flags.remove("fuzzy")
-    po.metadata["Content-Type"] = "text/plain; charset=UTF-8"
-    po.metadata["Language"] = "id"
-    po.metadata["Plural-Forms"] = "nplurals=1; plural=0;"
-    po.save()
-    po.save_as_mofile(str(po_path.with_suffix(".mo")))
-    print(f"{po.percent_translated()}% translated; missing: {missing}")
+    from siaga.core.catalogue import fill
+
+    fill(Path(__file__).resolve().parent, ID, PLURAL)

@@ -9,8 +9,6 @@ msgids, add their Indonesian here and run this again.
 
 from pathlib import Path
 
-import polib
-
 ID = {
     "laporan (a report of an event) or pengaduan (a complaint)": "laporan (kejadian) atau pengaduan (keluhan)",
     "Report or complaint": "Laporan atau pengaduan",
@@ -61,18 +59,6 @@ ID = {
 }
 
 if __name__ == "__main__":
-    po_path = Path(__file__).resolve().parent / "id" / "LC_MESSAGES" / "django.po"
-    po = polib.pofile(str(po_path))
-    missing = []
-    for e in po:
-        if e.msgid in ID:
-            e.msgstr = ID[e.msgid]
-            if "fuzzy" in e.flags:
-                e.flags.remove("fuzzy")
-        elif not e.msgstr:
-            missing.append(e.msgid)
-    po.metadata["Content-Type"] = "text/plain; charset=UTF-8"
-    po.metadata["Language"] = "id"
-    po.save()
-    po.save_as_mofile(str(po_path.with_suffix(".mo")))
-    print(f"{po.percent_translated()}% translated; missing: {missing}")
+    from siaga.core.catalogue import fill
+
+    fill(Path(__file__).resolve().parent, ID)

@@ -10,8 +10,6 @@ name (the scale words) are added here even when extraction misses them.
 
 from pathlib import Path
 
-import polib
-
 ID = {
     "SKTLK issued": "SKTLK terbit",
     "Pre-registration confirmed": "Pendaftaran dikonfirmasi",
@@ -296,26 +294,6 @@ ID.update(
 PLURALS = {"%(n)s slot published.": ["%(n)s jadwal diterbitkan."]}
 
 if __name__ == "__main__":
-    po_path = Path(__file__).resolve().parent / "id" / "LC_MESSAGES" / "django.po"
-    po = polib.pofile(str(po_path))
-    present = {e.msgid for e in po}
-    for msgid in ID.keys() - present:  # gettext_noop under another name: not extracted
-        po.append(polib.POEntry(msgid=msgid, msgstr=""))
-    missing = []
-    for e in po:
-        if e.obsolete and e.msgid in ID:
-            e.obsolete = False
-        if e.msgid_plural and e.msgid in PLURALS:
-            e.msgstr_plural = dict(enumerate(PLURALS[e.msgid]))
-        elif e.msgid in ID:
-            e.msgstr = ID[e.msgid]
-        elif not (e.msgstr or e.msgstr_plural.get(0)):
-            missing.append(e.msgid)
-        if "fuzzy" in e.flags:
-            e.flags.remove("fuzzy")
-    po.metadata["Content-Type"] = "text/plain; charset=UTF-8"
-    po.metadata["Language"] = "id"
-    po.metadata["Plural-Forms"] = "nplurals=1; plural=0;"
-    po.save()
-    po.save_as_mofile(str(po_path.with_suffix(".mo")))
-    print(f"{po.percent_translated()}% translated; missing: {missing}")
+    from siaga.core.catalogue import fill
+
+    fill(Path(__file__).resolve().parent, ID, PLURALS, add_unextracted=True)

@@ -9,8 +9,6 @@ add their Indonesian here and run this again.
 
 from pathlib import Path
 
-import polib
-
 ID = {
     "The submission key must be 16 to 64 letters, digits, '-' or '_'.": "Kunci pengiriman harus 16 sampai 64 huruf, angka, '-' atau '_'.",
     "Too many attempts. Please wait a few minutes and try again.": "Terlalu banyak percobaan. Tunggu beberapa menit lalu coba lagi.",
@@ -274,18 +272,6 @@ ID = {
 }
 
 if __name__ == "__main__":
-    po_path = Path(__file__).resolve().parent / "id" / "LC_MESSAGES" / "django.po"
-    po = polib.pofile(str(po_path))
-    missing = []
-    for e in po:
-        if e.msgid in ID:
-            e.msgstr = ID[e.msgid]
-            if "fuzzy" in e.flags:
-                e.flags.remove("fuzzy")
-        elif not e.msgstr:
-            missing.append(e.msgid)
-    po.metadata["Content-Type"] = "text/plain; charset=UTF-8"
-    po.metadata["Language"] = "id"
-    po.save()
-    po.save_as_mofile(str(po_path.with_suffix(".mo")))
-    print(f"{po.percent_translated()}% translated; missing: {missing}")
+    from siaga.core.catalogue import fill
+
+    fill(Path(__file__).resolve().parent, ID)
