@@ -24,6 +24,7 @@ from siaga.core import notifications
 from siaga.core.context import acting
 from siaga.info import demo as info_demo
 from siaga.legal import demo as legal_demo
+from siaga.mapping import demo as mapping_demo
 from siaga.open311 import demo as open311_demo
 from siaga.permits import demo as permits_demo
 from siaga.territory import lookup
@@ -200,7 +201,8 @@ def build_demo(
                 progress=lambda k: bar.advance(task, k),
             )
         portal.build_portal(o.polres, now, seed)  # reports, SP2HP, SOS for the public-services pages
-        for part in (permits_demo, info_demo, legal_demo, open311_demo):  # letters, alerts, library, keys
+        # letters, alerts, library, Open311 keys, and the Tahap I registers
+        for part in (permits_demo, info_demo, legal_demo, open311_demo, mapping_demo):
             part.build(o.polres, now, seed)
         portal.mark_synthetic(o.polres)
     counts = {

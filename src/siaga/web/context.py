@@ -9,6 +9,7 @@ from siaga.core.permissions import role_allows
 MODULES = [
     ("web:home", _("Dashboard"), None),
     ("territory:index", _("Territory"), "territory.region"),
+    ("mapping:index", _("Problems and potentials"), "mapping.problem"),
     ("core:audit", _("Audit trail"), "core.auditentry"),
     ("cad:room", _("Operations room"), "cad.incident"),
     ("officer:officer", _("Officer"), "cad.unit", {"patrol"}),
