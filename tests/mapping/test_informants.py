@@ -156,3 +156,13 @@ def test_generated_key_file_is_private_and_stable(w, monkeypatch, settings, tmp_
     Fernet(path.read_text().encode())  # a valid key
     assert crypto.unseal(token) == {"name": "x"}
     assert crypto.seal({"name": "y"}) and path.read_text() == path.read_text()
+
+
+def test_a_malformed_field_key_is_refused_clearly(monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from siaga.mapping import crypto
+
+    monkeypatch.setenv("SIAGA_FIELD_KEY", "not-a-key")
+    with pytest.raises(ImproperlyConfigured, match="not a valid Fernet key"):
+        crypto.seal({"name": "x"})

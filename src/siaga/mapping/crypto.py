@@ -42,8 +42,18 @@ def fernet() -> MultiFernet:
     keys = _keys()
     cache_key = ",".join(keys)
     if cache_key not in _cache:
+        try:
+            box = MultiFernet([Fernet(k.encode()) for k in keys])
+        except (ValueError, TypeError) as e:  # a misconfigured key must stop the service, clearly
+            from django.core.exceptions import ImproperlyConfigured
+
+            raise ImproperlyConfigured(
+                "SIAGA_FIELD_KEY (or the field_key file) is not a valid Fernet key: 32 url-safe base64 "
+                "bytes, e.g. from `python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())'`"
+            ) from e
         _cache.clear()
-        _cache[cache_key] = MultiFernet([Fernet(k.encode()) for k in keys])
+        _cache[cache_key] = box
     return _cache[cache_key]
 
 
