@@ -212,6 +212,7 @@ MATRIX_PARTS = [
     "tests.legal.matrix",
     "tests.open311.matrix",
     "tests.mapping.matrix",
+    "tests.analytics.matrix",
 ]
 PART_BUILDERS = []
 for _name in MATRIX_PARTS:

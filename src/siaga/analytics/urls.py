@@ -1,6 +1,11 @@
-"""Addresses of the analytics app."""
+"""Addresses of the analytics app (mounted at /analitik/)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "analytics"
-urlpatterns: list = []
+urlpatterns = [
+    path("risiko/", views.risk_map, name="risk_map"),
+    path("risiko/<str:level>/<path:key>/", views.risk_area, name="risk_area"),
+]

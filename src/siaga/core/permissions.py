@@ -95,6 +95,17 @@ POLICY: dict[str, dict[str, frozenset[Role]]] = {
     },
     # Informants: Intelkam only (UU 14/2008 Pasal 17(a)); every view of an identity is audited.
     "mapping.informant": {"view": frozenset({R.INTELKAM}), "change": frozenset({R.INTELKAM})},
+    # Risk classes per area: read by the command staff and the area officers; thresholds set by Ops/analysts.
+    "analytics.risksnapshot": {
+        "view": frozenset(
+            {R.COMMANDER, R.KABAG_OPS, R.ANALYST, R.INTELKAM, R.BHABIN, R.OPERATOR, R.DISPATCHER}
+        ),
+        "change": frozenset(),
+    },
+    "analytics.riskconfig": {
+        "view": frozenset({R.COMMANDER, R.KABAG_OPS, R.ANALYST}),
+        "change": frozenset({R.KABAG_OPS, R.ANALYST}),
+    },
     "accounts.user": {"view": frozenset({R.COMMANDER}), "change": frozenset()},
     "core.auditentry": {"view": frozenset({R.COMMANDER}), "change": frozenset()},
 }

@@ -19,6 +19,7 @@ import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
+from siaga.analytics import demo as analytics_demo
 from siaga.cad import services as cad
 from siaga.core import notifications
 from siaga.core.context import acting
@@ -201,8 +202,8 @@ def build_demo(
                 progress=lambda k: bar.advance(task, k),
             )
         portal.build_portal(o.polres, now, seed)  # reports, SP2HP, SOS for the public-services pages
-        # letters, alerts, library, Open311 keys, and the Tahap I registers
-        for part in (permits_demo, info_demo, legal_demo, open311_demo, mapping_demo):
+        # letters, alerts, library, Open311 keys, the Tahap I registers, then risk classes over them all
+        for part in (permits_demo, info_demo, legal_demo, open311_demo, mapping_demo, analytics_demo):
             part.build(o.polres, now, seed)
         portal.mark_synthetic(o.polres)
     counts = {

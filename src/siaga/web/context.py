@@ -10,6 +10,7 @@ MODULES = [
     ("web:home", _("Dashboard"), None),
     ("territory:index", _("Territory"), "territory.region"),
     ("mapping:index", _("Problems and potentials"), "mapping.problem"),
+    ("analytics:risk_map", _("Risk map"), "analytics.risksnapshot"),
     ("core:audit", _("Audit trail"), "core.auditentry"),
     ("cad:room", _("Operations room"), "cad.incident"),
     ("officer:officer", _("Officer"), "cad.unit", {"patrol"}),

@@ -46,8 +46,15 @@ class Command(BaseCommand):
         bt.add_argument("--strict", action="store_true", help="fail (exit 3) when any CSV row is bad")
         bt.add_argument("--format", choices=["json", "table"], default="table")
         bt.add_argument("--plot", metavar="FILE.svg", help="also write hit rate by share of area as SVG")
+        rk = sub.add_parser("risk", help="compute and store the risk classes of every area for a week")
+        rk.add_argument("--week", help="ISO week YYYY-Www (default: the current week)")
+        rk.add_argument("--polres", help="Polres code (default: every Polres)")
 
     def handle(self, *args, sub, **o):
+        if sub == "risk":
+            from siaga.analytics.risk_cli import run
+
+            return run(self, **o)
         if not 10 <= o["cell"] <= 5000:
             raise CommandError("--cell must be between 10 and 5000 metres", returncode=2)
         methods = None
