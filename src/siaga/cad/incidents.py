@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 import os
 import zoneinfo
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -250,19 +251,25 @@ def create_incident(
     panic: bool = False,
     polres=None,
     at: dt.datetime | None = None,
+    key_is_new: bool = False,
+    then: Callable[[Incident], None] | None = None,
 ) -> Incident:
     """Create an incident at a place (position, kelurahan + RW/RT, or address text).
 
     A repeat with the same idempotency key returns the first incident unchanged. With
     `link_duplicate_of` the report is kept as its own record, closed at once and linked to the open
     incident it duplicates (the call, if any, is dispositioned `linked`), so no second response starts.
+    `key_is_new`: the caller has just made the key (an SOS it stored), so no look-up for an earlier
+    incident is made (the unique constraint still catches a racing repeat). `then(incident)` runs
+    inside the creating transaction (the caller links its record in the same commit); not when the
+    key returns an earlier incident.
     """
     if not role_allows(user, "cad.incident", "change"):
         raise Forbidden(_("You may not create incidents."))
     key = (idempotency_key or "").strip()
     if len(key) > 64:
         raise Invalid(_("The idempotency key is longer than 64 characters."), field="idempotency_key")
-    if key and user.polres_id and (first := _existing_for_key(user, user.polres_id, key)):
+    if key and not key_is_new and user.polres_id and (first := _existing_for_key(user, user.polres_id, key)):
         return first
     # Checks and the place lookup are reads: done before the write transaction, so that SQLite's single
     # writer is held only for the numbering, the insert and the audit (a shorter turn for every writer).
@@ -300,6 +307,8 @@ def create_incident(
                 panic=panic,
                 polres=polres,
                 at=at,
+                then=then,
+                key_is_new=key_is_new,
             )
     except IntegrityError:
         if key:  # the same key raced in from a retry: hand back the winner
@@ -379,8 +388,12 @@ def _create(
     panic,
     polres,
     at,
+    then=None,
+    key_is_new=False,
 ) -> Incident:
-    if key and (first := _existing_for_key(user, polres.pk, key)):
+    # a new key needs no look-up: the unique (polres, key) constraint turns a racing repeat into an
+    # IntegrityError, and create_incident then hands back the winner
+    if key and not key_is_new and (first := _existing_for_key(user, polres.pk, key)):
         return first
     now = now_utc(at)
     received, answered = now, now
@@ -450,6 +463,8 @@ def _create(
                 after={"incident_id": call.incident_id, "disposition": call.disposition},
             )
         )
+    if then is not None:
+        then(incident)
     return incident
 
 

@@ -5,12 +5,18 @@ A service publishes inside its transaction. Subscribers choose their phase:
   and its audit row commit or roll back together);
 - "after_commit": run only once the transaction has committed (realtime push, notifications, tasks),
   so nothing outside the database ever hears of a change that rolled back.
+
+After-commit subscribers still see one event at a time, but a subscriber that does I/O per event (the
+realtime push) may hold events back while `batching()` is true and send them all from a function
+registered with `on_batch_end`, which runs once after the last after-commit delivery of that commit.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import functools
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -34,6 +40,8 @@ class Event:
 
 
 _subscribers: list[tuple[str, Phase, Callable[[Event], None]]] = []
+_batch_ends: list[Callable[[], None]] = []
+_local = threading.local()  # open: this thread's pending commit has an end-of-batch hook
 
 
 def subscribe(pattern: str = "*", phase: Phase = "after_commit"):
@@ -61,6 +69,43 @@ def publish(event: Event) -> None:
             fn(event)
         else:
             transaction.on_commit(lambda fn=fn: _deliver(fn, event), robust=True)
+            _end_batch_last()
+
+
+def on_batch_end(fn: Callable[[], None]) -> Callable[[], None]:
+    """Call `fn` once after the after-commit deliveries of each commit that published events."""
+    if fn not in _batch_ends:
+        _batch_ends.append(fn)
+    return fn
+
+
+def batching() -> bool:
+    """True while this thread delivers after-commit events whose end-of-batch hook is still to run."""
+    return getattr(_local, "open", False)
+
+
+def _end_batch_last() -> None:
+    """Keep an end-of-batch hook at the end of the connection's on-commit list. Hooks belong to no
+    savepoint (a savepoint rollback drops only the events published inside it; a full rollback drops
+    everything). Earlier hooks stay in place, so that a caller counting the list is not confused,
+    and do nothing when run: only the latest one ends the batch."""
+    hooks = transaction.get_connection().run_on_commit
+    if hooks and getattr(hooks[-1][1], "func", None) is _end_batch:
+        return
+    token = getattr(_local, "token", 0) + 1
+    _local.token, _local.open = token, True
+    hooks.append((set(), functools.partial(_end_batch, token), True))
+
+
+def _end_batch(token: int) -> None:
+    if token != getattr(_local, "token", None):
+        return  # a later hook of the same commit ends it
+    _local.open = False
+    for fn in list(_batch_ends):
+        try:
+            fn()
+        except Exception:
+            log.exception("end of event batch: %s failed", getattr(fn, "__name__", fn))
 
 
 def _deliver(fn: Callable[[Event], None], event: Event) -> None:

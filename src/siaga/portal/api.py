@@ -60,9 +60,8 @@ def _sos_out(s) -> dict[str, Any]:
 
 @router.post("/sos", auth=None, response={201: SosOut, 200: SosOut, **ERRORS}, summary="Raise an SOS")
 def raise_sos(request, body: SosIn):
-    existed = sos.Sos.objects.filter(key=body.key.strip()).exists()
-    s = sos.raise_sos(**body.dict())
-    return Status(200 if existed else 201, _sos_out(s))
+    s, stored = sos.submit_sos(**body.dict())
+    return Status(201 if stored else 200, _sos_out(s))
 
 
 class PingIn(Schema):

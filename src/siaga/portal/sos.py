@@ -158,10 +158,27 @@ def raise_sos(
     at: dt.datetime | None = None,
 ) -> Sos:
     """Store an SOS, then make its P1 incident. A retry with the same key returns the first SOS."""
+    return submit_sos(
+        key=key, lat=lat, lon=lon, accuracy=accuracy, phone=phone, device=device, kind=kind, at=at
+    )[0]
+
+
+def submit_sos(
+    *,
+    key: Any,
+    lat: Any = None,
+    lon: Any = None,
+    accuracy: Any = None,
+    phone: Any = "",
+    device: Any = "",
+    kind: str = SosKind.SOS,
+    at: dt.datetime | None = None,
+) -> tuple[Sos, bool]:
+    """raise_sos, also telling whether this call stored the SOS (False: a retry of a known key)."""
     key = check_key(key)
     first = Sos.objects.filter(key=key).first()
     if first is not None:
-        return ensure_incident(first)
+        return ensure_incident(first), False
     lat, lon = _point(lat, lon)
     acc = _accuracy(accuracy)
     phone, phone_ok = _phone(phone)
@@ -204,6 +221,7 @@ def raise_sos(
         doubtful=score(reasons) >= DOUBT_SCORE,
         doubt_reasons=reasons,
         received_at=now,
+        incident_attempts=1,  # the attempt that follows at once, counted with the SOS in one write
         **place,
     )
     try:
@@ -214,8 +232,8 @@ def raise_sos(
         winner = Sos.objects.filter(key=key).first()
         if winner is None:
             raise
-        return ensure_incident(winner)
-    return ensure_incident(sos)
+        return ensure_incident(winner), False
+    return _make_incident(sos, fresh=True), True
 
 
 def _description(sos: Sos) -> str:
@@ -277,15 +295,36 @@ def ensure_incident(sos: Sos) -> Sos:
     """Make the SOS's incident if it has none yet (idempotent; failures are left for the retry job)."""
     if sos.incident_id:
         return sos
+    return _make_incident(sos, fresh=False)
+
+
+def _make_incident(sos: Sos, *, fresh: bool) -> Sos:
+    """`fresh`: the SOS was stored just now with this attempt counted and its key first used."""
     from siaga.cad.incidents import create_incident
 
     user = portal_user(sos.polres)
-    Sos.objects.filter(pk=sos.pk).update(incident_attempts=sos.incident_attempts + 1)
-    sos.incident_attempts += 1
+    if not fresh:
+        Sos.objects.filter(pk=sos.pk).update(incident_attempts=sos.incident_attempts + 1)
+        sos.incident_attempts += 1
     with translation.override("id"):
         summary, description = _summary(sos), _description(sos)
     address = _("Outside the area / unknown position") if not sos.kelurahan_code else ""
     incident = None
+    linked: list = []
+
+    def link(incident) -> None:  # in the incident's own transaction: one commit, one push
+        Sos.objects.filter(pk=sos.pk).update(incident=incident)
+        publish(
+            Event(
+                "portal.sos.linked",
+                "portal.sos",
+                sos.pk,
+                sos.polres_id,
+                after={"incident_id": incident.pk, "number": incident.number},
+            )
+        )
+        linked.append(incident)
+
     with acting(user, new_request_id("sos")):
         for place in _places(sos):
             try:
@@ -300,10 +339,13 @@ def ensure_incident(sos: Sos) -> Sos:
                     address=address,
                     polres=sos.polres,
                     at=sos.received_at,
+                    key_is_new=fresh,
+                    then=link,
                     **place,
                 )
                 break
             except Invalid:
+                linked.clear()
                 continue
             except Exception:
                 log.exception("SOS %s: the incident could not be made yet", sos.pk)
@@ -311,18 +353,10 @@ def ensure_incident(sos: Sos) -> Sos:
         if incident is None:
             log.error("SOS %s: no place the operations room accepts", sos.pk)
             return sos
-        with transaction.atomic():
-            Sos.objects.filter(pk=sos.pk).update(incident=incident)
-            sos.incident = incident
-            publish(
-                Event(
-                    "portal.sos.linked",
-                    "portal.sos",
-                    sos.pk,
-                    sos.polres_id,
-                    after={"incident_id": incident.pk, "number": incident.number},
-                )
-            )
+        if not linked:  # the key returned an incident made earlier (a retry): link it now
+            with transaction.atomic():
+                link(incident)
+    sos.incident = incident
     return sos
 
 
