@@ -63,3 +63,14 @@ def build_tree() -> Tree:
     s2 = territory.create_polsek(a, "S2", "Polsek Bekasi Timur", region_codes=[kec2.code])
     sb = territory.create_polsek(b, "SB", "Polsek Pancoran Mas", region_codes=[kecb.code])
     return Tree(polda, a, b, s1, s2, sb)
+
+
+@dataclass
+class World:
+    """A tree and the users a test package made in it, by name."""
+
+    tree: Tree
+    users: dict
+
+    def u(self, name):
+        return self.users[name]

@@ -3,15 +3,13 @@ fresh field key per test (never the working tree's var/field_key)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 from cryptography.fernet import Fernet
 
 from siaga.accounts.services import create_user
 from siaga.core.context import acting
 
-from ..core.world import K1, K2, build_tree
+from ..core.world import K1, K2, World, build_tree
 
 PASSWORD = "Sandi-Rahasia-123"
 
@@ -21,15 +19,6 @@ def field_key(monkeypatch):
     key = Fernet.generate_key().decode()
     monkeypatch.setenv("SIAGA_FIELD_KEY", key)
     return key
-
-
-@dataclass
-class World:
-    tree: object
-    users: dict
-
-    def u(self, name):
-        return self.users[name]
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from dataclasses import dataclass
 
 import pytest
 from django.core.cache import cache
@@ -15,22 +14,13 @@ from siaga.accounts.services import create_user
 from siaga.core.context import acting
 from siaga.permits import rules
 from siaga.permits.models import ForbiddenPlace
-from tests.core.world import build_tree
+from tests.core.world import World, build_tree
 
 PASSWORD = "Sandi-Rahasia-123"
 WIB = zoneinfo.ZoneInfo("Asia/Jakarta")
 POINT = (-6.2383, 106.9756)  # a gathering point in Polres A
 MILITARY = (-6.2352, 106.9931)  # ~1.9 km east of POINT
 NEAR_MILITARY = (-6.2360, 106.9925)  # ~100 m from MILITARY
-
-
-@dataclass
-class World:
-    tree: object
-    users: dict
-
-    def u(self, name):
-        return self.users[name]
 
 
 @pytest.fixture(autouse=True)
