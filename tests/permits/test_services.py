@@ -476,3 +476,17 @@ def test_no_person_data_in_any_audit_row(pw):
 
 def test_demo_fields_person_helper_is_valid():
     assert submit.parse_nik(person()["nik"]) == person()["nik"]
+
+
+def test_unknown_codes_from_one_address_are_limited_and_known_ones_never_count(pw):
+    from siaga.portal.common import TooMany
+
+    r = workflow.approve(pw.u("operator"), _sktlk().request.pk)
+    for _ in range(40):  # a bank checking genuine letters all day is never slowed
+        assert letters.verification(r.verify_code, client="10.0.0.9")["state"] == "valid"
+    for _ in range(letters.VERIFY_MISSES):
+        with pytest.raises(NotFound):
+            letters.verification("0" * 20, client="10.0.0.7")
+    with pytest.raises(TooMany):  # the scanner now waits, even for a code that exists
+        letters.verification(r.verify_code, client="10.0.0.7")
+    assert letters.verification(r.verify_code, client="10.0.0.8")["state"] == "valid"  # others unaffected

@@ -152,7 +152,7 @@ def open_slots(request):
 
 @router.get("/verify/{code}", auth=None, response={200: dict, **ERRORS}, summary="Verify a letter")
 def verify(request, code: str):
-    return verification(code)
+    return verification(code, client=client_ip(request))
 
 
 # --- staff -----------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from siaga.core.errors import NotFound
-from siaga.portal.common import normalise_code
+from siaga.portal.common import TooMany, hit, normalise_code, spent
 
 from .common import VERIFY_LEN, kind_label, new_code
 from .models import Kind, LetterCounter, Request, Signer, Status
@@ -97,10 +97,20 @@ def signer_title(r: Request) -> str:
     return f"{Signer(r.signer).label} {place}"
 
 
-def verification(code: Any, now: dt.datetime | None = None) -> dict[str, Any]:
-    """What anyone holding a letter's code may learn: state, dates, the holder's masked name, item kinds."""
+# Codes carry 100 bits, so guessing is hopeless anyway; the limit keeps a scanner from trying: after this
+# many unknown codes from one address in the window, every lookup from it waits (a known code still costs
+# nothing, so a bank checking many genuine letters is never slowed).
+VERIFY_MISSES, VERIFY_WINDOW_S = 30, 600
+
+
+def verification(code: Any, now: dt.datetime | None = None, client: str = "") -> dict[str, Any]:
+    """What anyone holding a letter's code may learn: state, dates, the holder's masked name, item kinds.
+    `client`: the caller's address, for the limit on unknown codes."""
+    if spent("verify-miss", client, VERIFY_MISSES):
+        raise TooMany(_("Too many attempts. Please wait a few minutes and try again."))
     r = Request.objects.select_related("polres", "polsek").filter(verify_code=normalise_code(code)).first()
     if r is None or not r.issued_at:
+        hit("verify-miss", client, VERIFY_MISSES, VERIFY_WINDOW_S)
         raise NotFound(_("No letter has this verification code."))
     now = now or timezone.now()
     if r.status == Status.REVOKED:

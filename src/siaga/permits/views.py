@@ -244,7 +244,7 @@ def letter(request, code: str):
 @require_GET
 def verify(request, code: str):
     try:
-        v = letters.verification(code)
+        v = letters.verification(code, client=client_ip(request))
     except ServiceError as e:
         return page(request, "permits/verify.html", {"error": e.message, "code": code}, e.status)
     return page(request, "permits/verify.html", {"v": v, "code": normalise_code(code)})

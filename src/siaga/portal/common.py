@@ -95,6 +95,14 @@ def hit(bucket: str, ident: str, limit: int, window_s: int) -> bool:
     return n <= limit
 
 
+def spent(bucket: str, ident: str, limit: int) -> bool:
+    """Has `ident` used up its `limit` in `bucket` (without counting this look)?"""
+    if not ident:
+        return False
+    key = f"portal:rl:{bucket}:{hashlib.sha256(ident.encode()).hexdigest()[:32]}"
+    return (cache.get(key) or 0) >= limit
+
+
 def limit_or_raise(bucket: str, ident: str, limit: int, window_s: int) -> None:
     if not hit(bucket, ident, limit, window_s):
         raise TooMany(_("Too many attempts. Please wait a few minutes and try again."))
