@@ -1,4 +1,5 @@
-"""Compile every locale/*.po (the project's and each app's) into .mo with polib, so no GNU gettext is needed to build Siaga.
+"""Compile every locale/*.po (the project's and each app's) into .mo with polib, so no GNU gettext is
+needed to build Siaga.
 
 Run after editing translations: `python scripts/compile_messages.py`. (Extracting new strings with
 `siaga makemessages -l id` does need gettext.)
