@@ -85,3 +85,14 @@ def test_station_api_sorts_by_distance(client, stations):
     rows = client.get(f"/api/portal/stations?lat={P_S2[1]}&lon={P_S2[0]}").json()
     assert rows[0]["name"] == stations.s2.name and rows[0]["distance_m"] < 5
     assert [r["distance_m"] for r in rows] == sorted(r["distance_m"] for r in rows)
+
+
+def test_phone_nav_keeps_the_emergency_four_in_sight_and_folds_the_rest(client, ops):
+    html = client.get("/").content.decode()
+    nav = html[html.index('class="p-nav"') : html.index("</nav>")]
+    head, _, more = nav.partition('<details class="p-more"')
+    assert all(u in head for u in ("/darurat/", "/lapor/", "/lacak/", "/kantor-polisi/"))
+    assert "/layanan/" in more and "/hukum/" in more and "/layanan/" not in head
+    assert not more.startswith(" open")  # folded on the home page
+    html = client.get("/hukum/").content.decode()
+    assert '<details class="p-more" open>' in html  # unfolded where the reader is

@@ -39,9 +39,24 @@ def _nav(request) -> list[dict]:
     return out
 
 
+PRIMARY_NAV = 4  # SOS, report, track, stations stay in sight on a phone; the rest fold under "more"
+
+
 def page(request, template: str, ctx: dict | None = None, status: int = 200):
     """Render a public page with the public navigation."""
-    return render(request, template, {"public_nav": _nav(request), **(ctx or {})}, status=status)
+    nav = _nav(request)
+    more = nav[PRIMARY_NAV:]
+    return render(
+        request,
+        template,
+        {
+            "public_nav": nav[:PRIMARY_NAV],
+            "public_nav_more": more,
+            "public_nav_more_open": any(i["active"] for i in more),
+            **(ctx or {}),
+        },
+        status=status,
+    )
 
 
 def _polres():

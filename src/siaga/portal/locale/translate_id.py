@@ -269,6 +269,7 @@ ID = {
     "Alerts": "Peringatan",
     "Kamtibmas info": "Info kamtibmas",
     "Legal": "Hukum",
+    "More services": "Layanan lainnya",
 }
 
 if __name__ == "__main__":
