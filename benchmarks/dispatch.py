@@ -85,47 +85,6 @@ def build_world(units: int, incidents: int, loaded_units: int, seed: int):
     return polres, user, n_avail, open_ids, {"demo_s": round(t_demo, 1), "top_up_s": round(t_top, 1)}
 
 
-def plain_recommend(user, incident_id: int, now, limit: int = 5):
-    """recommend() as it was before the cache: model instances, GROUP BY load, lazy Polres fetch."""
-    from django.db.models import Count, Q
-
-    from siaga.cad import dispatching
-    from siaga.cad import recommend as rec
-    from siaga.cad.incidents import get_incident
-    from siaga.cad.models import Unit
-    from siaga.cad.routing import default_estimator
-    from siaga.core.permissions import restrict
-
-    i = get_incident(user, incident_id)
-    units = list(
-        restrict(Unit.objects.all(), user, "view")
-        .filter(polres_id=i.polres_id, status="available", lat__isnull=False, lon__isnull=False)
-        .annotate(load=Count("assignments", filter=Q(assignments__dispatched_at__gte=now - rec.LOAD_WINDOW)))
-        .order_by("pk")
-    )
-    cands = rec.Candidates(
-        ids=np.array([u.pk for u in units], dtype=np.int64),
-        callsigns=np.array([u.callsign for u in units], dtype=object),
-        kinds=np.array([u.kind for u in units], dtype=object),
-        polsek_ids=np.array([u.polsek_id or 0 for u in units], dtype=np.int64),
-        lons=np.array([u.lon for u in units], dtype=float),
-        lats=np.array([u.lat for u in units], dtype=float),
-        capabilities=[frozenset(u.capabilities or ()) for u in units],
-        loads=np.array([u.load for u in units], dtype=np.int64),
-    )
-    return rec.rank(
-        cands,
-        lon=i.lon,
-        lat=i.lat,
-        category=i.category,
-        priority=i.priority,
-        polsek_id=i.polsek_id,
-        hour=dispatching.local_hour(i.polres, now),
-        limit=limit,
-        estimator=default_estimator(),
-    )
-
-
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="a 400-incident sample, 30 units loaded")
@@ -139,6 +98,7 @@ def main(argv: list[str] | None = None) -> dict:
     with c.temp_data_dir() as tmp:
         c.setup_django(tmp)
         from django.db import connection, reset_queries
+        from tests.cad.recommend_reference import plain_recommend  # the uncached read, also the tests' oracle
 
         from siaga.cad import dispatching
         from siaga.cad import recommend as rec
@@ -168,7 +128,7 @@ def main(argv: list[str] | None = None) -> dict:
         now = dispatching.now_utc(None)
         for iid in sample[:50]:
             dispatching.recommend(user, iid)
-            plain_recommend(user, iid, now)
+            plain_recommend(user, iid, now, limit=5)
             nearest(iid)
 
         ours, cold, plain, base, top1_is_nearest, same = [], [], [], [], 0, 0
@@ -178,7 +138,7 @@ def main(argv: list[str] | None = None) -> dict:
             t = pc()
             r = dispatching.recommend(user, iid, now=now)
             t1 = pc()
-            p = plain_recommend(user, iid, now)
+            p = plain_recommend(user, iid, now, limit=5)
             t2 = pc()
             b = nearest(iid)
             t3 = pc()
@@ -248,7 +208,7 @@ def main(argv: list[str] | None = None) -> dict:
         n_queries = count_queries(lambda: dispatching.recommend(user, sample[0]))
         rec.bump_units_stamp(pid)
         n_queries_cold = count_queries(lambda: dispatching.recommend(user, sample[0]))
-        n_queries_plain = count_queries(lambda: plain_recommend(user, sample[0], now))
+        n_queries_plain = count_queries(lambda: plain_recommend(user, sample[0], now, limit=5))
 
         so, sc, sp = c.summary_ms(ours), c.summary_ms(cold), c.summary_ms(plain)
         sb, sr = c.summary_ms(base), c.summary_ms(ranks)

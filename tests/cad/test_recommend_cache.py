@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
 import pytest
 from django.db import connection, transaction
-from django.db.models import Count, Q
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -22,10 +20,10 @@ from siaga.cad import recommend as rec
 from siaga.cad import services as cad_services
 from siaga.cad.models import Unit
 from siaga.core.errors import NotFound
-from siaga.core.permissions import restrict
 
 from .ops_fixtures import *  # noqa: F403
 from .ops_fixtures import P_S1, P_S1B, P_S2, refresh
+from .recommend_reference import plain_recommend
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -45,36 +43,7 @@ def queries(fn):
 
 
 def reference(user, incident, now=None, limit=10):
-    """The recommendation as a plain ORM read of model instances ranked by rank(): the answer the
-    cached read must give."""
-    i = restrict(incidents.Incident.objects.all(), user, "view").select_related("polres").get(pk=incident.pk)
-    now = now or timezone.now()
-    units = list(
-        restrict(Unit.objects.all(), user, "view")
-        .filter(polres_id=i.polres_id, status="available", lat__isnull=False, lon__isnull=False)
-        .annotate(load=Count("assignments", filter=Q(assignments__dispatched_at__gte=now - rec.LOAD_WINDOW)))
-        .order_by("pk")
-    )
-    cands = rec.Candidates(
-        ids=np.array([u.pk for u in units], dtype=np.int64),
-        callsigns=np.array([u.callsign for u in units], dtype=object),
-        kinds=np.array([u.kind for u in units], dtype=object),
-        polsek_ids=np.array([u.polsek_id or 0 for u in units], dtype=np.int64),
-        lons=np.array([u.lon for u in units], dtype=float),
-        lats=np.array([u.lat for u in units], dtype=float),
-        capabilities=[frozenset(u.capabilities or ()) for u in units],
-        loads=np.array([u.load for u in units], dtype=np.int64),
-    )
-    return rec.rank(
-        cands,
-        lon=i.lon,
-        lat=i.lat,
-        category=i.category,
-        priority=i.priority,
-        polsek_id=i.polsek_id,
-        hour=dispatching.local_hour(i.polres, now),
-        limit=limit,
-    )
+    return plain_recommend(user, incident.pk, now=now, limit=limit)
 
 
 def test_a_warm_call_is_two_small_queries_and_the_same_answer(ops):
