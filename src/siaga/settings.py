@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "siaga.open311",
     "siaga.mapping",
     "siaga.analytics",
+    "siaga.ingest",
+    "siaga.geofences",
     "siaga.demo",
 ]
 
@@ -115,7 +117,9 @@ TEMPLATES = [
 
 # --- database -------------------------------------------------------------------------------
 if url := env("DATABASE_URL"):
-    DATABASES = {"default": dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)}
+    # conn_max_age=0: under ASGI each request runs in a thread of its own, so a kept-open connection was
+    # one per request thread, lingering (two workers held 89 of PostgreSQL's 100 connections under load).
+    DATABASES = {"default": dj_database_url.parse(url, conn_max_age=0)}
 else:
     DATABASES = {
         "default": {
@@ -138,12 +142,34 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache, channels, tasks -------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL")
+# Keys of this installation in a Redis it may share with others (channel layer, cache, task queue)
+REDIS_PREFIX = env("REDIS_PREFIX", "siaga")
+# MQTT broker for devices (ingest app): `siaga run` subscribes when set; `siaga ingest mqtt` is a worker
+MQTT_URL = env("MQTT_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-    CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+    # Redis, answered from a process-local cache while Redis is unreachable (core/cache.py): the cache
+    # holds nothing that cannot be recomputed, and a Redis outage must not fail ordinary requests
+    CACHES = {
+        "default": {
+            "BACKEND": "siaga.core.cache.FailoverRedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": REDIS_PREFIX,
+            "RETRY_SECONDS": float(env("REDIS_RETRY_SECONDS", "5")),
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 3},
+        }
     }
-    HUEY = {"huey_class": "huey.RedisHuey", "name": "siaga", "url": REDIS_URL, "immediate": False}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # connect timeout: an unreachable Redis fails a push at once, not after TCP's minutes; read
+            # timeout well above channels_redis' 5 s BRPOP (redis-py's default of 5 s closed idle sockets)
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_connect_timeout": 5, "socket_timeout": 15}],
+                "prefix": f"{REDIS_PREFIX}:asgi",
+            },
+        }
+    }
+    HUEY = {"huey_class": "huey.RedisHuey", "name": REDIS_PREFIX, "url": REDIS_URL, "immediate": False}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # in-memory, one process; cleans expired messages at most once a second (core/layers.py)

@@ -213,6 +213,10 @@ MATRIX_PARTS = [
     "tests.open311.matrix",
     "tests.mapping.matrix",
     "tests.analytics.matrix",
+    "tests.analytics.matrix_patrol",
+    "tests.mapping.matrix_profiles",
+    "tests.ingest.matrix",
+    "tests.geofences.matrix",
 ]
 PART_BUILDERS = []
 for _name in MATRIX_PARTS:

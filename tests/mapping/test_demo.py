@@ -23,7 +23,14 @@ def test_demo_fills_every_register(w):
         create_user("bhabin", "x", "bhabin", validate=False, polsek=t.s1, kelurahan_code=K1)
     intel = w.u("intelkam")  # the fixture's intelkam and humas carry the demo's login names
     counts = demo.build(t.a, NOW, seed=1)
-    assert counts == {"problems": 6, "visits": 3, "potentials": 7, "partners": 4, "informants": 2}
+    assert counts == {
+        "problems": 6,
+        "visits": 3,
+        "potentials": 7,
+        "partners": 4,
+        "informants": 2,
+        "casefiles": 3,
+    }
     assert Problem.objects.count() == 7  # one raised during a visit
     assert set(Problem.objects.values_list("status", flat=True)) == set(ProblemStatus.values)
     assert set(Problem.objects.values_list("level", flat=True)) == {"PG", "AG", "GN"}

@@ -126,3 +126,18 @@ def test_page_renders(api):
     html = r.content.decode()
     assert 'id="territory-map"' in html and "territory.js" in html and "nonce=" in html
     assert "<script>" not in html  # no inline script without a nonce
+
+
+def test_register_layers_are_offered_only_to_roles_that_may_read_them(client, analyst, timur):
+    from siaga.accounts.services import create_user
+
+    client.force_login(analyst)  # analysts read problems and potentials
+    html = client.get("/territory/").content.decode()
+    assert 'id="territory-problems"' in html and 'id="territory-potentials"' in html
+    assert "/wilayah/masalah/peta/?format=geojson" in html
+    with acting(None, "test"):
+        lantas = create_user("lantas1", "kata-sandi-uji-9", "lantas", polres=analyst.polres)
+    client.force_login(lantas)  # Sat Lantas reads neither register
+    html = client.get("/territory/").content.decode()
+    assert "territory-problems" not in html and "territory-potentials" not in html
+    assert client.get("/wilayah/masalah/peta/?format=geojson").status_code == 403

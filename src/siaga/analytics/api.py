@@ -10,6 +10,8 @@ from siaga.core.permissions import role_allows
 from .models import AreaLevel, RiskSnapshot
 
 router = Router(tags=["analytics"])
+router.add_router("/patrol", "siaga.analytics.patrol_api.router")
+router.add_router("/hotspots", "siaga.analytics.hotspot_api.router")
 
 
 def _row(s: RiskSnapshot) -> dict:

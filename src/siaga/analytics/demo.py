@@ -13,3 +13,6 @@ def build(polres, now, seed) -> None:
     monday = risk.week_start(None, now)
     for back in range(WEEKS - 1, -1, -1):
         risk.compute(None, polres, monday - dt.timedelta(weeks=back), now=now)
+    from . import patrol_demo  # after the risk weeks: plans carry each cell's risk class
+
+    patrol_demo.build(polres, now, seed)

@@ -77,3 +77,75 @@ class RiskSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.level} {self.key} {self.week}: {self.risk_class}"
+
+
+# --- patrol plans (analytics.patrol) ------------------------------------------------------------------
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    SUPERSEDED = "superseded", _("Superseded")
+
+
+class PatrolPlan(models.Model):
+    """The hot-spot cells to patrol in one shift of one Polres (or one Polsek), with the units to send."""
+
+    polres = models.ForeignKey("territory.Polres", on_delete=models.CASCADE, related_name="+")
+    polsek = models.ForeignKey(
+        "territory.Polsek", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    date = models.DateField()  # local date on which the shift starts
+    shift = models.CharField(max_length=20)  # a shift name of the Polres (pagi / siang / malam)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    method = models.CharField(max_length=30)  # analytics.predict method of the surface
+    params = models.JSONField(default=dict)  # cell_m, visit_minutes, patrol_minutes, units, ...
+    summary = models.JSONField(default=dict)  # cells, capacity, expected events covered, share, ...
+    status = models.CharField(max_length=10, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    published_at = models.DateTimeField(null=True, blank=True)
+    dosage = models.JSONField(default=dict, blank=True)  # last recorded dosage totals
+    dosage_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    scope = Scope(polda="polres__polda", polres="polres", polsek="polsek")
+
+    class Meta:
+        indexes = [models.Index(fields=["polres", "date", "shift"])]
+
+    def __str__(self) -> str:
+        return f"patrol plan {self.date} {self.shift} ({self.status})"
+
+
+class PatrolPlanItem(models.Model):
+    """One cell of a plan: where, how hot and why, who goes, for how long, when, and the dosage delivered.
+    Read only through its plan (which carries the scope)."""
+
+    plan = models.ForeignKey(PatrolPlan, on_delete=models.CASCADE, related_name="items")
+    rank = models.PositiveIntegerField()
+    cell_key = models.CharField(max_length=40)  # "<epsg>:<cell m>:<ix>:<iy>" on the Polres's UTM grid
+    rt_key = models.CharField(max_length=30, blank=True)  # "kel/rw/rt" holding the cell's centre
+    kelurahan_code = models.CharField(max_length=13, blank=True)
+    area_name = models.CharField(max_length=160, blank=True)
+    lat = models.FloatField()
+    lon = models.FloatField()
+    polygon = models.JSONField()  # GeoJSON Polygon of the cell
+    intensity = models.FloatField()  # expected events in the cell during the shift
+    score = models.FloatField()  # intensity relative to the area's mean cell (1 = average)
+    why = models.JSONField(default=dict)
+    unit = models.ForeignKey("cad.Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    planned_minutes = models.PositiveIntegerField()
+    windows = models.JSONField(default=list)  # [[start ISO, end ISO]] suggested visits (UTC)
+    dosage_minutes = models.FloatField(default=0.0)
+    visits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["plan", "rank"]
+        constraints = [models.UniqueConstraint(fields=["plan", "rank"], name="patrol_item_rank_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} #{self.rank} {self.cell_key}"

@@ -146,3 +146,129 @@ def risk_area(request, level: str, key: str):
             },
         },
     )
+
+
+# --- hotspot and forecast maps ------------------------------------------------------------------------
+
+FORECAST_METHODS = {
+    "blend": gettext_lazy("Blend (default)"),
+    "long_term_counts": gettext_lazy("Long-term counts"),
+    "recent_kde": gettext_lazy("Recent KDE (8 weeks)"),
+    "prospective_hotspot": gettext_lazy("Prospective hotspot (Bowers-Johnson-Pease)"),
+    "sepp": gettext_lazy("Self-exciting point process"),
+}
+CONFIDENCE_LABELS = [
+    (99, gettext_lazy("Hot spot, 99% confidence")),
+    (95, gettext_lazy("Hot spot, 95% confidence")),
+    (90, gettext_lazy("Hot spot, 90% confidence")),
+    (-90, gettext_lazy("Cold spot, 90% confidence")),
+    (-95, gettext_lazy("Cold spot, 95% confidence")),
+    (-99, gettext_lazy("Cold spot, 99% confidence")),
+]
+
+
+def _knox_by_category(rows: list[dict], labels: dict) -> list[dict]:
+    """One table row per category: each (distance, days) band as ratio and p, near repeats marked."""
+    out: dict[str, dict] = {}
+    for r in rows:
+        row = out.setdefault(
+            r["category"],
+            {
+                "label": labels.get(r["category"], r["category"]),
+                "events": r["events"],
+                "bands": [],
+                "cells": [],
+            },
+        )
+        row["bands"].append((r["space_m"], r["time_days"]))
+        row["cells"].append({**r, "near_repeat": r["p"] < 0.05 and (r["ratio"] or 0) > 1})
+    return list(out.values())
+
+
+def _hotspot_gate(request) -> None:
+    from . import hotspot_map
+
+    if not role_allows(request.user, hotspot_map.RESOURCE, "view"):
+        raise PermissionDenied
+
+
+@login_required
+def hotspot(request):
+    """KDE or Getis-Ord Gi* of the user's incidents on the grid or on RT polygons, with Knox per category."""
+    from siaga.cad.categories import CATEGORY_CHOICES
+    from siaga.core.errors import ServiceError
+
+    from . import hotspot_map
+
+    _hotspot_gate(request)
+    error, result, status = None, None, 200
+    try:
+        q = hotspot_map.parse(request.GET)
+        result = hotspot_map.hotspot_map(request.user, q)
+    except ServiceError as e:
+        error, status = e.message, e.status
+        q = hotspot_map.Query()
+    knox = _knox_by_category((result or {}).get("knox", []), dict(CATEGORY_CHOICES))
+    counts = (result or {}).get("summary", {}).get("significance", {})
+    return render(
+        request,
+        "analytics/hotspot.html",
+        {
+            "q": q,
+            "params": request.GET,
+            "error": error,
+            "result": result,
+            "knox": knox,
+            "categories": CATEGORY_CHOICES,
+            "cell_sizes": hotspot_map.CELL_SIZES,
+            "confidence": [(c, label, counts.get(c, 0)) for c, label in CONFIDENCE_LABELS],
+            "knox_bands": knox[0]["bands"] if knox else [],
+            "geojson": (result or {}).get("geojson", {"type": "FeatureCollection", "features": []}),
+            "outline": hotspot_map.area_outline(request.user) if result else None,
+            "map_labels": {
+                "method": q.method,
+                "edges": (result or {}).get("summary", {}).get("edges", []),
+                "density": _("Incidents per km²"),
+                "z": _("Gi* z-score"),
+                "count": _("Incidents in the cell"),
+                "confidence": {str(c): str(label) for c, label in CONFIDENCE_LABELS},
+            },
+        },
+        status=status,
+    )
+
+
+@login_required
+def forecast(request):
+    """Next week's expected incidents per cell by the chosen method; the top 5% of cells outlined."""
+    from siaga.core.errors import ServiceError
+
+    from . import hotspot_map
+
+    _hotspot_gate(request)
+    method = request.GET.get("method") or "blend"
+    error, result, status = None, None, 200
+    try:
+        result = hotspot_map.forecast_map(request.user, method)
+    except ServiceError as e:
+        error, status, method = e.message, e.status, "blend"
+    return render(
+        request,
+        "analytics/predict.html",
+        {
+            "method": method,
+            "methods": list(FORECAST_METHODS.items()),
+            "error": error,
+            "result": result,
+            "top_percent": int(hotspot_map.TOP_SHARE * 100),
+            "share_percent": round(100 * (result or {}).get("top_share", 0.0)),
+            "geojson": (result or {}).get("geojson", {"type": "FeatureCollection", "features": []}),
+            "outline": hotspot_map.area_outline(request.user) if result else None,
+            "map_labels": {
+                "edges": (result or {}).get("edges", []),
+                "expected": _("Expected incidents next week"),
+                "top": _("Top 5% cell"),
+            },
+        },
+        status=status,
+    )

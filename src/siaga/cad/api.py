@@ -11,12 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Header, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination
 from ninja.security import HttpBearer
 from ninja.security import SessionAuth as _NinjaSessionAuth
 from pydantic import Field
 
 from siaga.core.errors import Forbidden, Invalid, NotFound
+from siaga.core.pagination import Page
 from siaga.core.permissions import restrict
 
 from . import dispatching, incidents, intake, reports, selectors, telephony
@@ -74,7 +74,7 @@ class RingIn(Schema):
     polres_id: int | None = Field(None, description="only for users without a Polres (installation admin)")
 
 
-class CloseIn(PlaceIn):
+class CallCloseIn(PlaceIn):
     disposition: Literal["prank", "information", "referred", "incident", "linked", "abandoned"]
     incident_id: int | None = Field(
         None,
@@ -231,7 +231,7 @@ class ReopenIn(Schema):
     version: int | None = None
 
 
-class NoteIn(Schema):
+class IncidentNoteIn(Schema):
     text: str = Field(max_length=4000)
 
 
@@ -480,7 +480,7 @@ def answer(request, call_id: int):
 @router.post(
     "/calls/{call_id}/close", response={200: CallOut, **ERRORS}, summary="End a call with a disposition"
 )
-def close(request, call_id: int, body: CloseIn):
+def close(request, call_id: int, body: CallCloseIn):
     incident = incidents.get_incident(request.user, body.incident_id) if body.incident_id else None
     return intake.close_call(
         request.user,
@@ -536,7 +536,7 @@ def create_incident(
 
 
 @router.get("/incidents", response=PagedIncidentOut, summary="Incidents in the user's scope, newest first")
-def list_incidents(request, f: Query[IncidentFilter], page: Query[LimitOffsetPagination.Input]):
+def list_incidents(request, f: Query[IncidentFilter], page: Query[Page.Input]):
     # The board's hot read: rows straight from .values() and rendered as they are (the shape IncidentOut
     # declares, checked by the tests), not validated field by field through model instances.
     qs = selectors.incident_board(
@@ -574,7 +574,7 @@ def reopen(request, incident_id: int, body: ReopenIn):
 
 
 @router.post("/incidents/{incident_id}/notes", response={201: NoteOut, **ERRORS}, summary="Add a note")
-def add_note(request, incident_id: int, body: NoteIn):
+def add_note(request, incident_id: int, body: IncidentNoteIn):
     return Status(201, incidents.add_note(request.user, incident_id, body.text))
 
 

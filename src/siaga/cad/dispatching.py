@@ -247,10 +247,13 @@ def set_unit_status(
 
 @transaction.atomic
 def update_position(unit: Unit | int, lat: Any, lon: Any, at: dt.datetime | None = None) -> bool:
-    """A position fix from a tracker or phone (no user: devices authenticate at the gateway).
+    """A position fix from the officer view or a single device (batches go through ingest.pipeline).
 
-    Older fixes than the stored one are ignored (returns False). Positions are pushed live but not
-    written to the audit trail (they are telemetry, not decisions)."""
+    Every fix joins the unit's track (UnitPosition, source "officer"); older fixes than the stored one
+    do not move the unit (returns False). Positions are pushed live but not written to the audit
+    trail (they are telemetry, not decisions)."""
+    from .models import UnitPosition
+
     lat, lon = _check_point(lat, lon)
     when = now_utc(at)
     if when > timezone.now() + dt.timedelta(minutes=5):
@@ -261,9 +264,11 @@ def update_position(unit: Unit | int, lat: Any, lon: Any, at: dt.datetime | None
         .filter(Q(position_at__isnull=True) | Q(position_at__lte=when))
         .update(lat=lat, lon=lon, position_at=when)
     )
+    polres_id = Unit.objects.filter(pk=pk).values_list("polres_id", flat=True).first()
+    if polres_id is None:
+        raise NotFound(_("Unit not found."))
+    UnitPosition.objects.create(unit_id=pk, polres_id=polres_id, lat=lat, lon=lon, at=when, source="officer")
     if not moved:
-        if not Unit.objects.filter(pk=pk).exists():
-            raise NotFound(_("Unit not found."))
         return False
     u = Unit.objects.get(pk=pk)
     _publish_unit("cad.unit.position", u, audit=False)

@@ -193,7 +193,13 @@ def _next_number(polres, at: dt.datetime) -> str:
 
 
 def _insert_numbered(incident: Incident) -> None:
-    """Insert with the next free number; a number taken by a concurrent writer is retried."""
+    """Insert with the next free number. Writers of one Polres queue on its row (FOR UPDATE, held to
+    commit; SQLite's single writer queues anyway), so the highest number read is the highest there is:
+    without it, several workers' concurrent creates raced for the same number and ran out of retries.
+    The retry stays as a safety net (e.g. a number written by the history import)."""
+    from siaga.territory.models import Polres
+
+    list(Polres.objects.select_for_update().filter(pk=incident.polres_id).values_list("pk"))
     for _attempt in range(20):
         incident.number = _next_number(incident.polres, incident.received_at)
         try:

@@ -220,6 +220,28 @@ class Unit(models.Model):
         return self.callsign
 
 
+class UnitPosition(models.Model):
+    """A unit's track: every accepted position fix, written in batches by the device gateway (ingest) and
+    by the officer view. The latest fix also lives on Unit (lat, lon, position_at) for fast reads."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="track")
+    polres = models.ForeignKey("territory.Polres", on_delete=models.PROTECT, related_name="+")
+    lat = models.FloatField()
+    lon = models.FloatField()
+    at = models.DateTimeField()
+    speed_kmh = models.FloatField(null=True, blank=True)
+    source = models.CharField(max_length=12, blank=True)  # "osmand", "owntracks", "generic", "officer"
+
+    objects = RestrictedQuerySet.as_manager()
+    scope = Scope(polda="polres__polda", polres="polres", polsek="unit__polsek")
+
+    class Meta:
+        indexes = [models.Index(fields=["unit", "at"]), models.Index(fields=["polres", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} @ {self.at:%Y-%m-%d %H:%M:%S} ({self.lat:.5f}, {self.lon:.5f})"
+
+
 # --- live operations (cad.intake, cad.incidents, cad.dispatching) ----------------------------------------
 
 # records that hang off an incident are seen and changed by whoever may see/change the incident

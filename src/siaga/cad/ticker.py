@@ -42,6 +42,14 @@ def _escalate() -> object:
     return intake.escalate_overdue()
 
 
+@job("geofence_sweep")
+def _geofence_sweep() -> object:
+    """Dwell alerts for units that stopped reporting inside a fence (one indexed query when none is due)."""
+    from siaga.geofences import engine
+
+    return engine.sweep()
+
+
 def tick() -> None:
     for name, fn in list(_jobs):
         try:

@@ -251,11 +251,14 @@ def officer(request):
         "position_every_ms": 15000,
         "panic_hold_ms": 1500,
     }
+    from siaga.analytics.patrol_views import officer_patrol
+
     return render(
         request,
         "cad/officer.html",
-        {"config": cfg, "labels": labels, "unit": chosen, "units": units},
-    )
+        {"config": cfg, "labels": labels, "unit": chosen, "units": units,
+         "patrol": officer_patrol(request.user, chosen)},
+    )  # fmt: skip
 
 
 GROUP_CHOICES = ("polsek", "category", "priority", "shift")

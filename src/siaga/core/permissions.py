@@ -106,6 +106,33 @@ POLICY: dict[str, dict[str, frozenset[Role]]] = {
         "view": frozenset({R.COMMANDER, R.KABAG_OPS, R.ANALYST}),
         "change": frozenset({R.KABAG_OPS, R.ANALYST}),
     },
+    # Patrol plans per shift (analytics.patrol): drawn up by Ops and analysts, read by whoever patrols.
+    "analytics.patrolplan": {
+        "view": OPS | {R.ANALYST, R.BHABIN},
+        "change": frozenset({R.KABAG_OPS, R.ANALYST, R.DISPATCHER}),
+    },
+    # Problem-oriented case files (SARA) of Tahap III.
+    "mapping.casefile": {
+        "view": frozenset({R.COMMANDER, R.KABAG_OPS, R.BHABIN, R.INTELKAM, R.ANALYST}),
+        "change": frozenset({R.KABAG_OPS, R.BHABIN, R.INTELKAM, R.ANALYST}),
+    },
+    # Unit tracks: telemetry written by the device gateway and the officer view, never edited.
+    "cad.unitposition": {"view": OPS | {R.ANALYST}, "change": frozenset()},
+    # Device gateway (ingest): devices registered by Kabag Ops; device alerts handled in the room.
+    "ingest.device": {
+        "view": frozenset({R.COMMANDER, R.KABAG_OPS, R.OPERATOR, R.DISPATCHER}),
+        "change": frozenset({R.KABAG_OPS}),
+    },
+    "ingest.devicealert": {
+        "view": OPS | {R.LANTAS},
+        "change": frozenset({R.OPERATOR, R.DISPATCHER, R.KABAG_OPS}),
+    },
+    "ingest.anprread": {"view": frozenset({R.COMMANDER, R.KABAG_OPS, R.LANTAS}), "change": frozenset()},
+    # Geofences: drawn by Kabag Ops and Lantas; their alerts go to the room.
+    "geofences.geofence": {
+        "view": OPS | {R.LANTAS, R.ANALYST},
+        "change": frozenset({R.KABAG_OPS, R.LANTAS}),
+    },
     "accounts.user": {"view": frozenset({R.COMMANDER}), "change": frozenset()},
     "core.auditentry": {"view": frozenset({R.COMMANDER}), "change": frozenset()},
 }

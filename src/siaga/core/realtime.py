@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import threading
+import time
 from typing import TYPE_CHECKING
 
 from asgiref.sync import SyncToAsync, async_to_sync
@@ -47,8 +48,10 @@ def groups_for(user) -> list[str]:
 
 
 # Polres → Polda: read on every event, changed only by the territory services (which publish
-# "territory.*" events) or a direct write to a Polres row; both empty this map.
-_polda_cache: dict[int, int | None] = {}
+# "territory.*" events) or a direct write to a Polres row; both empty this map in the writing process.
+# Other processes cannot hear of the change, so an entry is also forgotten after POLDA_TTL_S.
+POLDA_TTL_S = 60.0
+_polda_cache: dict[int, tuple[int | None, float]] = {}
 
 
 def clear_polda_cache(*_args, **_kwargs) -> None:
@@ -56,10 +59,9 @@ def clear_polda_cache(*_args, **_kwargs) -> None:
 
 
 def _polda_of(polres_id: int) -> int | None:
-    try:
-        return _polda_cache[polres_id]
-    except KeyError:
-        pass
+    hit = _polda_cache.get(polres_id)
+    if hit is not None and hit[1] > time.monotonic():
+        return hit[0]
     from django.apps import apps
     from django.core.exceptions import SynchronousOnlyOperation
 
@@ -70,7 +72,7 @@ def _polda_of(polres_id: int) -> int | None:
     except SynchronousOnlyOperation:  # called inside an event loop: no ORM there, skip the Polda
         return None
     if rows:  # an unknown Polres is not remembered: it may be created later
-        _polda_cache[polres_id] = rows[0]
+        _polda_cache[polres_id] = (rows[0], time.monotonic() + POLDA_TTL_S)
         return rows[0]
     return None
 
@@ -112,10 +114,34 @@ def groups_of(event: Event) -> list[str]:
     return [*groups, ALL_GROUP]
 
 
+_stats = {"pushed": 0, "push_failures": 0, "events_lost": 0}
+_failing = False  # in an outage of the layer: logged once at its start and once at its end
+
+
+def stats() -> dict[str, int]:
+    """This process's pushes: batches sent, batches that failed (layer unreachable), events they held."""
+    return dict(_stats)
+
+
 async def _send(layer, items: list[tuple[list[str], dict]]) -> None:
-    for groups, msg in items:
-        for group in groups:
-            await layer.group_send(group, msg)
+    """Send a commit's events. The change is committed already: a layer that cannot be reached (Redis
+    down) loses the push, never the write; pages fall back to polling and resync (static/siaga/ops.js)."""
+    global _failing
+    try:
+        for groups, msg in items:
+            for group in groups:
+                await layer.group_send(group, msg)
+    except Exception as e:  # any transport error: redis, OSError, timeouts
+        _stats["push_failures"] += 1
+        _stats["events_lost"] += len(items)
+        if not _failing:
+            _failing = True
+            log.warning("realtime push failed, live updates paused until the layer answers", exc_info=e)
+        return
+    _stats["pushed"] += 1
+    if _failing:
+        _failing = False
+        log.warning("realtime push works again")
 
 
 _local = threading.local()  # events of the commit being delivered, sent together at its end

@@ -23,6 +23,7 @@ from siaga.analytics import demo as analytics_demo
 from siaga.cad import services as cad
 from siaga.core import notifications
 from siaga.core.context import acting
+from siaga.geofences import demo as geofences_demo
 from siaga.info import demo as info_demo
 from siaga.legal import demo as legal_demo
 from siaga.mapping import demo as mapping_demo
@@ -203,7 +204,15 @@ def build_demo(
             )
         portal.build_portal(o.polres, now, seed)  # reports, SP2HP, SOS for the public-services pages
         # letters, alerts, library, Open311 keys, the Tahap I registers, then risk classes over them all
-        for part in (permits_demo, info_demo, legal_demo, open311_demo, mapping_demo, analytics_demo):
+        for part in (
+            permits_demo,
+            info_demo,
+            legal_demo,
+            open311_demo,
+            mapping_demo,
+            geofences_demo,
+            analytics_demo,
+        ):
             part.build(o.polres, now, seed)
         portal.mark_synthetic(o.polres)
     counts = {

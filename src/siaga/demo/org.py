@@ -485,6 +485,8 @@ def build_users(
             qs = qs.filter(function=LINK_FUNCTION.get(username, Function.SAMAPTA))
             if scope.startswith("polsek:"):
                 qs = qs.filter(polsek=org.polsek[scope.split(":")[1]])
+            if role == Role.PATROL:  # the patrol login rides in a unit, so /officer/ opens on it
+                qs = qs.filter(units__isnull=False)
             member = qs.order_by("pk").first()
         kwargs = {}
         if scope == "polres":

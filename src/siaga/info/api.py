@@ -218,7 +218,7 @@ def staff_create_alert(request, body: AlertIn):
     return Status(201, _alert(alert_svc.create_alert(request.user, **body.dict())))
 
 
-@router.patch("/staff/alerts/{pk}", response={200: AlertOut, **ERRORS}, summary="Edit a draft")
+@router.patch("/staff/alerts/{int:pk}", response={200: AlertOut, **ERRORS}, summary="Edit a draft")
 def staff_edit_alert(request, pk: int, body: AlertChange):
     data = body.dict(exclude_none=True)
     version = data.pop("version", None)

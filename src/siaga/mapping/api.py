@@ -313,3 +313,6 @@ def informant_create(request, body: InformantIn):
 @router.get("/informants/{pk}/identity", response={200: dict, **ERRORS}, summary="Reveal (audited)")
 def informant_identity(request, pk: int, purpose: str = ""):
     return informants.reveal(request.user, pk, purpose=purpose)
+
+
+router.add_router("", "siaga.mapping.profile_api.router")  # integrated profiles and case files

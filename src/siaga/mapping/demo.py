@@ -153,4 +153,7 @@ def build(polres, now: dt.datetime, seed: int = 0) -> dict[str, int]:
                     at=now,
                 )
             counts["informants"] += 1
+    from . import profile_demo
+
+    counts.update(profile_demo.build(polres, now, seed))
     return counts

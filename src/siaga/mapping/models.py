@@ -275,3 +275,76 @@ class Informant(models.Model):
 
     def __str__(self) -> str:
         return self.code_name
+
+
+class CaseStage(models.TextChoices):
+    """SARA, the problem-oriented policing cycle, in its order."""
+
+    SCANNING = "scanning", _("Scanning")
+    ANALYSIS = "analysis", _("Analysis")
+    RESPONSE = "response", _("Response")
+    ASSESSMENT = "assessment", _("Assessment")
+
+
+class CaseFile(Placed):
+    """A problem-oriented case file (SARA): linked problems and incidents of one area, the text of each
+    stage, and the date the response began, from which the impact measure counts before and after."""
+
+    title = models.CharField(max_length=200)
+    area_level = models.CharField(max_length=10)  # rt | rw | kelurahan | kecamatan | polsek
+    area_key = models.CharField(max_length=30)  # as the risk pages key areas
+    area_name = models.CharField(max_length=160, blank=True)
+    categories = models.JSONField(default=list, blank=True)  # incident category codes measured
+    problems = models.ManyToManyField(Problem, blank=True, related_name="case_files")
+    incidents = models.ManyToManyField("cad.Incident", blank=True, related_name="case_files")
+    stage = models.CharField(max_length=10, choices=CaseStage.choices, default=CaseStage.SCANNING)
+    scanning = models.TextField(blank=True)
+    analysis = models.TextField(blank=True)
+    response = models.TextField(blank=True)
+    assessment = models.TextField(blank=True)
+    response_started_at = models.DateTimeField(null=True, blank=True)
+    impact_weeks = models.PositiveSmallIntegerField(default=8)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    version = models.PositiveIntegerField(default=1)
+
+    resource = "mapping.casefile"
+
+    class Meta:
+        indexes = [models.Index(fields=["polres", "stage"])]
+        ordering = ["-updated_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CaseStageChange(models.Model):
+    """One move of a case file between SARA stages: who, when, from what to what, and why."""
+
+    case_file = models.ForeignKey(CaseFile, on_delete=models.CASCADE, related_name="stage_changes")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField()
+    old = models.CharField(max_length=10, blank=True)
+    new = models.CharField(max_length=10)
+    note = models.TextField(blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    resource = "mapping.casefile"
+    scope = Scope(
+        polda="case_file__polres__polda",
+        polres="case_file__polres",
+        polsek="case_file__polsek",
+        kelurahan="case_file__kelurahan_code",
+    )
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.old} → {self.new}"

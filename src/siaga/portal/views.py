@@ -21,7 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from siaga.cad.categories import BY_CODE
-from siaga.core.errors import ServiceError
+from siaga.core.errors import NotFound, ServiceError
 from siaga.core.permissions import role_allows
 
 from . import reports, selectors, sos, sp2hp, stations
@@ -376,7 +376,10 @@ def staff_photo(request, pk: int, photo_id: int):
     from django.http import FileResponse, Http404
 
     _staff(request)
-    r = selectors.report_for(request.user, pk)
+    try:
+        r = selectors.report_for(request.user, pk)
+    except NotFound as e:  # another Polres's report: as absent as a wrong id
+        raise Http404 from e
     ph = r.photos.filter(pk=photo_id).first()
     if ph is None:
         raise Http404

@@ -2,6 +2,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from siaga.core.permissions import role_allows
+
 from . import selectors
 from .models import Level, Region
 
@@ -42,5 +44,18 @@ def index(request):
     return render(
         request,
         "territory/index.html",
-        {"root": root, "summary": selectors.summary(request.user), "labels": labels},
+        {
+            "root": root,
+            "summary": selectors.summary(request.user),
+            "labels": labels,
+            # the Tahap I registers as optional layers, for roles that may read them
+            "overlays": [
+                (key, url, label)
+                for key, url, label, resource in (
+                    ("problems", "mapping:problem_map", _("Open problems"), "mapping.problem"),
+                    ("potentials", "mapping:potential_map", _("Potentials"), "mapping.potential"),
+                )
+                if role_allows(request.user, resource, "view")
+            ],
+        },
     )

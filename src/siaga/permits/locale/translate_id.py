@@ -280,6 +280,7 @@ ID = {
     "Rejected: %(r)s": "Ditolak: %(r)s",
     "Only an issued letter can be revoked.": "Hanya surat yang sudah terbit yang dapat dicabut.",
     "Revoked: %(r)s": "Dicabut: %(r)s",
+    "Too many attempts. Please wait a few minutes and try again.": "Terlalu banyak percobaan. Tunggu beberapa menit lalu coba lagi.",
 }
 ID.update(
     {

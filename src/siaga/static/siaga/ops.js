@@ -454,7 +454,8 @@
     });
   }
   function loadAll() {
-    return Promise.all([loadIncidents(), loadUnits(), loadCalls()]).then(function () {
+    var alertsLoad = window.SiagaAlerts ? window.SiagaAlerts.load().catch(function () {}) : null;  // never blocks the room
+    return Promise.all([loadIncidents(), loadUnits(), loadCalls(), alertsLoad]).then(function () {
       loaded = true;
       roomEl.dataset.ready = "1";
       if (detailId) return refreshDetail();
@@ -491,6 +492,8 @@
       if (detailId) debounce("recs", loadRecs);
     } else if (ev.object_type === "cad.call") {
       debounce("calls", loadCalls);
+    } else if (ev.object_type === "ingest.devicealert" && window.SiagaAlerts) {
+      window.SiagaAlerts.onEvent(ev);  // device alerts strip (static/ingest/ops-alerts.js)
     }
   }
 

@@ -286,6 +286,31 @@
     });
   });
 
+  // Tahap I registers as layers (problems by level, potentials by kind): points, or the RT/kelurahan
+  // polygon of a record placed only by area. The server offers the toggles only to roles that may read them.
+  var OVERLAY_COLOURS = { PG: "#f2c94c", AG: "#f2994a", GN: "#d62728" };
+  Array.prototype.forEach.call(document.querySelectorAll(".territory-overlay"), function (box, i) {
+    var layer = null;
+    box.addEventListener("change", function () {
+      if (layer) { map.removeLayer(layer); layer = null; }
+      if (!box.checked) return;
+      fetchJSON(box.dataset.overlayUrl).then(function (fc) {
+        if (!box.checked) return;
+        var colour = function (f) { return OVERLAY_COLOURS[f.properties.cls] || PALETTE[(i * 5) % PALETTE.length]; };
+        layer = L.geoJSON(fc, {
+          style: function (f) { return { color: colour(f), weight: 2, dashArray: "5 4", fillOpacity: 0.15 }; },
+          pointToLayer: function (f, latlng) {
+            return L.circleMarker(latlng, { radius: 6, color: "#222", weight: 1, fillColor: colour(f), fillOpacity: 0.95 });
+          },
+          onEachFeature: function (f, lyr) {
+            lyr.bindTooltip(esc(f.properties.title) + "<br>" + esc(f.properties.label));
+          },
+        }).addTo(map);
+        box.dataset.shown = String(fc.features.length);
+      }).catch(function () { box.checked = false; });
+    });
+  });
+
   var root = { level: "kabkota", code: cfg.rootCode || "", name: cfg.rootName || T.kabkota,
                bbox: cfg.bbox ? cfg.bbox.split(",").map(Number) : null };
   if (root.bbox) map.fitBounds(bboxBounds(root.bbox), FIT); else map.setView([-6.28, 106.99], 12);

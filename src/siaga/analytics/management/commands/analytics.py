@@ -25,7 +25,7 @@ def _date(text: str) -> date:
 
 
 class Command(BaseCommand):
-    help = "Territory analytics tools: backtest the forecasting methods."
+    help = "Territory analytics tools: backtests, risk classes, patrol plans."
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="sub", required=True)
@@ -49,12 +49,19 @@ class Command(BaseCommand):
         rk = sub.add_parser("risk", help="compute and store the risk classes of every area for a week")
         rk.add_argument("--week", help="ISO week YYYY-Www (default: the current week)")
         rk.add_argument("--polres", help="Polres code (default: every Polres)")
+        from siaga.analytics.patrol_cli import add_arguments as patrol_arguments
+
+        patrol_arguments(sub.add_parser("patrol", help="draw up (and publish) a patrol plan for a shift"))
 
     def handle(self, *args, sub, **o):
         if sub == "risk":
             from siaga.analytics.risk_cli import run
 
             return run(self, **o)
+        if sub == "patrol":
+            from siaga.analytics.patrol_cli import run as run_patrol
+
+            return run_patrol(self, **o)
         if not 10 <= o["cell"] <= 5000:
             raise CommandError("--cell must be between 10 and 5000 metres", returncode=2)
         methods = None

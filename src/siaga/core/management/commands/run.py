@@ -19,6 +19,12 @@ class Command(BaseCommand):
             "--no-ticker", action="store_true", help="don't run the operations-room clock in this process"
         )
         parser.add_argument(
+            "--ticker-only",
+            action="store_true",
+            help="serve nothing: run only the operations-room clock (one per deployment, beside web "
+            "processes started with --no-ticker)",
+        )
+        parser.add_argument(
             "--http-concurrency",
             type=int,
             default=None,
@@ -44,6 +50,7 @@ class Command(BaseCommand):
         port,
         workers,
         no_ticker=False,
+        ticker_only=False,
         live_demo=None,
         http_concurrency=None,
         http_queue=None,
@@ -60,6 +67,8 @@ class Command(BaseCommand):
         app = "siaga.core.admission:application"  # siaga.asgi behind the admission queue
 
         call_command("migrate", interactive=False, verbosity=0)  # a no-op when the schema is current
+        if ticker_only:
+            return self._ticker_only(settings.SIAGA_OPS_TICK_SECONDS)
         if workers > 1 and not settings.REDIS_URL:
             self.stderr.write("More than one worker needs SIAGA_REDIS_URL (realtime is in-memory otherwise).")
             workers = 1
@@ -77,6 +86,10 @@ class Command(BaseCommand):
                 self.stderr.write(
                     "With several workers, run the live demo as its own process: siaga ops live"
                 )
+            if settings.MQTT_URL:  # devices: one subscriber here (more as `siaga ingest mqtt --shared`)
+                from siaga.ingest import mqtt
+
+                mqtt.start_in_background()
             uvicorn.run(app, workers=workers, **options)
             return
 
@@ -93,6 +106,25 @@ class Command(BaseCommand):
             if live:
                 live_demo_mod.start_in_loop()
                 self.stdout.write("Live demo on (SIAGA_LIVE_DEMO=0 turns it off).")
+            if settings.MQTT_URL:  # devices over MQTT, batches on this loop's threads
+                from siaga.ingest import mqtt
+
+                mqtt.start_in_background()
+                self.stdout.write("Devices: subscribed to the MQTT broker of SIAGA_MQTT_URL.")
             await server.serve()
 
         asyncio.run(serve())
+
+    def _ticker_only(self, interval_s: float) -> None:
+        """The clock in the foreground until SIGTERM/SIGINT (a systemd unit of its own)."""
+        import signal
+
+        from siaga.cad.ticker import Ticker
+
+        ticker = Ticker(interval_s=interval_s)
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: ticker.stop())
+        self.stdout.write(f"Siaga operations-room clock, every {interval_s:g} s")
+        ticker.start()
+        while ticker.is_alive():
+            ticker.join(timeout=1)

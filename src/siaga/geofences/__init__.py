@@ -1,0 +1,1 @@
+"""Geofences: polygons with enter / leave / dwell rules per unit or device class, raising alerts."""

@@ -1,0 +1,1 @@
+"""Device gateway: trackers, phones, panic buttons and CCTV/ANPR analytics over MQTT and HTTP."""
