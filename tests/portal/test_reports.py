@@ -147,12 +147,24 @@ def test_without_identity_stores_no_identity(ops):
     assert not r.identified and (r.reporter_name, r.reporter_phone, r.reporter_dob) == ("", "", None)
 
 
-def test_rate_limit_per_device(ops):
-    for n in range(5):
-        reports.submit_report(**good(n, device="same"))
+def test_rate_limit_per_device(ops, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # a report counts once it is stored
+        for n in range(5):
+            reports.submit_report(**good(n, device="same"))
     with pytest.raises(TooMany):
         reports.submit_report(**good(99, device="same"))
     assert Report.objects.count() == 5
+
+
+def test_refused_attempts_do_not_use_up_the_limit(ops, django_capture_on_commit_callbacks):
+    """Counted up front, a citizen retrying through refusals that stored nothing (the server busy, a
+    mistake in the form) was locked out for an hour with no report filed."""
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(8):
+            with pytest.raises(Invalid):
+                reports.submit_report(**good(1, device="same", description="short"))
+        r = reports.submit_report(**good(1, device="same"))
+    assert r.pk and Report.objects.count() == 1
 
 
 def test_nearby_open_reports_within_50_m_same_group(ops):

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from siaga.core.context import acting
@@ -101,6 +102,16 @@ def spent(bucket: str, ident: str, limit: int) -> bool:
         return False
     key = f"portal:rl:{bucket}:{hashlib.sha256(ident.encode()).hexdigest()[:32]}"
     return (cache.get(key) or 0) >= limit
+
+
+def limit_stored(bucket: str, ident: str, limit: int, window_s: int) -> None:
+    """For a submission: refuse it when `ident` has used up `limit` in `bucket`, and count it only once it
+    is stored (after commit). A retry after a refusal that stored nothing (the server busy, bad input)
+    then never uses up the limit: counted up front, a citizen retrying one report through a few 503s was
+    locked out for an hour with nothing filed. Call inside the storing transaction."""
+    if spent(bucket, ident, limit):
+        raise TooMany(_("Too many attempts. Please wait a few minutes and try again."))
+    transaction.on_commit(lambda: hit(bucket, ident, limit, window_s))
 
 
 def limit_or_raise(bucket: str, ident: str, limit: int, window_s: int) -> None:

@@ -23,7 +23,7 @@ from siaga.core.events import Event, publish
 from siaga.core.permissions import restrict
 
 from . import photos as photo_rules
-from .common import check_key, insert_with_tracking_code, keyed_hash, limit_or_raise, normalise_code
+from .common import check_key, insert_with_tracking_code, keyed_hash, limit_stored, normalise_code
 from .models import Report, ReportEvent, ReportKind, ReportPhoto, ReportStatus, Severity
 from .stations import haversine_m
 
@@ -155,8 +155,6 @@ def submit_report(
     if first is not None:
         return first
     device_hash = keyed_hash(str(device or "")[:100])
-    limit_or_raise("report-device", device_hash, *RATE_DEVICE)
-    limit_or_raise("report-ip", keyed_hash(ip), *RATE_IP)
     if category not in PUBLIC_CATEGORIES:
         raise Invalid(_("Choose a category from the list."), field="category")
     if kind not in ReportKind.values:
@@ -195,6 +193,8 @@ def submit_report(
     polres = _polres_of(place)
     now = at or timezone.now()
     with transaction.atomic():
+        limit_stored("report-device", device_hash, *RATE_DEVICE)
+        limit_stored("report-ip", keyed_hash(ip), *RATE_IP)
         r = Report(
             polres=polres,
             key=key,
