@@ -115,8 +115,13 @@ def _feature(kind: str, lat, lon, props: dict) -> dict | None:
     }
 
 
-def _problem(p: Problem, anchors: Anchors) -> dict:
+def _located(p, anchors: Anchors) -> dict:
+    """Where a register record sits on the profile's map (approx: drawn at its RT or kelurahan)."""
     lat, lon, approx = anchors.point(p)
+    return {"place": anchors.place(p), "lat": lat, "lon": lon, "approx": approx}
+
+
+def _problem(p: Problem, anchors: Anchors) -> dict:
     return {
         "id": p.pk,
         "title": p.title,
@@ -125,16 +130,12 @@ def _problem(p: Problem, anchors: Anchors) -> dict:
         "level": p.level,
         "status": p.status,
         "status_label": str(p.get_status_display()),
-        "place": anchors.place(p),
         "updated_at": p.updated_at,
-        "lat": lat,
-        "lon": lon,
-        "approx": approx,
+        **_located(p, anchors),
     }
 
 
 def _potential(p: Potential, anchors: Anchors, full: bool) -> dict:
-    lat, lon, approx = anchors.point(p)
     phone, email = _mask(p.contact_phone, p.contact_email, full)
     return {
         "id": p.pk,
@@ -143,17 +144,13 @@ def _potential(p: Potential, anchors: Anchors, full: bool) -> dict:
         "kind_label": str(p.get_kind_display()),
         "category": p.category,
         "category_label": str(p.get_category_display()),
-        "place": anchors.place(p),
         "phone": phone,
         "email": email,
-        "lat": lat,
-        "lon": lon,
-        "approx": approx,
+        **_located(p, anchors),
     }
 
 
 def _partner(p: Partner, anchors: Anchors, full: bool) -> dict:
-    lat, lon, approx = anchors.point(p)
     phone, email = _mask(p.phone, p.email, full)
     return {
         "id": p.pk,
@@ -161,12 +158,9 @@ def _partner(p: Partner, anchors: Anchors, full: bool) -> dict:
         "kind": p.kind,
         "kind_label": str(p.get_kind_display()),
         "organisation": p.organisation,
-        "place": anchors.place(p),
         "phone": phone,
         "email": email,
-        "lat": lat,
-        "lon": lon,
-        "approx": approx,
+        **_located(p, anchors),
     }
 
 
