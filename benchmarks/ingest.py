@@ -390,6 +390,9 @@ def main(argv: list[str] | None = None) -> dict:
             host, port = b.host, b.port
         else:
             host, port = stack.enter_context(private_mosquitto(tmp))
+        from siaga.ingest.mqtt import tune_gc_for_batches
+
+        tune_gc_for_batches()  # as `siaga ingest mqtt` does at start (every phase runs in this process)
         rng = np.random.default_rng(args.seed)
         # device time from now on: newer than the units' positions, within the 5 minutes allowed ahead
         tst0 = int(time.time()) + 1

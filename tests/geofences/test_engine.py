@@ -254,3 +254,61 @@ def test_fixes_that_change_only_the_position_are_written_at_most_every_refresh(w
     s = GeofenceState.objects.get()
     assert not s.inside and s.last_fix_at == minutes(0.6)
     assert raised.kinds() == ["geofence.enter", "geofence.leave"]
+
+
+def _racing(monkeypatch, w, fixes):
+    """Make another worker apply `fixes` between this call's read of the states and its write."""
+    original, fired = engine._plan_subject, []
+
+    def plan(*args, **kwargs):
+        changes = original(*args, **kwargs)
+        if not fired:
+            fired.append(True)
+            monkeypatch.setattr(engine, "_plan_subject", original)
+            engine.observe(w.tree.a.pk, fixes)  # lands first: its states and its alerts
+            monkeypatch.setattr(engine, "_plan_subject", plan)
+        return changes
+
+    monkeypatch.setattr(engine, "_plan_subject", plan)
+
+
+@pytest.mark.parametrize("stored_before", [False, True], ids=["new state", "stored state"])
+def test_a_worker_whose_write_loses_redoes_the_subject_and_raises_nothing_twice(
+    w, raised, monkeypatch, stored_before
+):
+    fence(w)
+    u = w.units["R4-01"]
+    if stored_before:  # inside, then the racing fix is a leave: the stored state's version is bumped
+        engine.observe(w.tree.a.pk, [fix(u, IN, minutes(0))])
+        batch = [fix(u, OUT, minutes(1))]
+    else:  # no state yet: both insert the same (fence, subject); one insert lands
+        batch = [fix(u, IN, minutes(1))]
+    before = len(raised.calls)
+    _racing(monkeypatch, w, batch)
+    assert engine.observe(w.tree.a.pk, batch) == []  # lost, re-read, nothing left to do
+    assert raised.kinds()[before:] == (["geofence.leave"] if stored_before else ["geofence.enter"])
+    s = GeofenceState.objects.get()
+    assert s.inside is (not stored_before) and s.last_fix_at == minutes(1)
+
+
+def test_a_lost_write_keeps_the_later_fixes_the_other_worker_had_not_seen(w, raised, monkeypatch):
+    fence(w)
+    u = w.units["R4-01"]
+    _racing(monkeypatch, w, [fix(u, IN, minutes(1))])
+    engine.observe(w.tree.a.pk, [fix(u, IN, minutes(1)), fix(u, OUT, minutes(2))])
+    assert raised.kinds() == ["geofence.enter", "geofence.leave"]  # enter by the other, leave by us
+    s = GeofenceState.objects.get()
+    assert not s.inside and s.last_fix_at == minutes(2)
+
+
+def test_states_of_many_subjects_are_written_together(w, raised, django_assert_max_num_queries):
+    fence(w)
+    units = list(w.units.values())
+    engine.observe(w.tree.a.pk, [fix(units[0], IN, minutes(0))])  # warm the index; one stored state
+    batch = [fix(u, IN if k else OUT, minutes(1)) for k, u in enumerate(units)]
+    batch += [(None, 900 + k, "tracker", *IN, minutes(1)) for k in range(40)]  # devices without a unit
+    with django_assert_max_num_queries(12):  # not one write per subject
+        engine.observe(w.tree.a.pk, batch)
+    assert GeofenceState.objects.filter(inside=True).count() == 2 + 40
+    assert GeofenceState.objects.get(subject=f"u:{units[0].pk}").inside is False
+    assert sorted(raised.kinds()) == ["geofence.enter"] * 43 + ["geofence.leave"]

@@ -50,6 +50,14 @@ def _geofence_sweep() -> object:
     return engine.sweep()
 
 
+@job("ingest_prune")
+def _ingest_prune() -> object:
+    """The device gateway's old dedupe-ledger rows and reject counts, at most once an hour per process."""
+    from siaga.ingest import housekeeping
+
+    return housekeeping.prune_due()
+
+
 def tick() -> None:
     for name, fn in list(_jobs):
         try:

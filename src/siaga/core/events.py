@@ -40,6 +40,7 @@ class Event:
 
 
 _subscribers: list[tuple[str, Phase, Callable[[Event], None]]] = []
+_matching: dict[str, list[tuple[str, Phase, Callable[[Event], None]]]] = {}  # event name → its subscribers
 _batch_ends: list[Callable[[], None]] = []
 _local = threading.local()  # open: this thread's pending commit has an end-of-batch hook
 
@@ -49,6 +50,7 @@ def subscribe(pattern: str = "*", phase: Phase = "after_commit"):
 
     def register(fn: Callable[[Event], None]) -> Callable[[Event], None]:
         _subscribers.append((pattern, phase, fn))
+        _matching.clear()
         return fn
 
     return register
@@ -57,19 +59,55 @@ def subscribe(pattern: str = "*", phase: Phase = "after_commit"):
 def unsubscribe(fn: Callable[[Event], None]) -> None:
     """Remove every registration of `fn` (tests and plug-ins that come and go)."""
     _subscribers[:] = [s for s in _subscribers if s[2] is not fn]
+    _matching.clear()
+
+
+def _subscribers_of(name: str) -> list[tuple[str, Phase, Callable[[Event], None]]]:
+    subs = _matching.get(name)
+    if subs is None:
+        subs = [s for s in _subscribers if fnmatch.fnmatchcase(name, s[0])]
+        if len(_matching) > 1024:  # event names are a small fixed set; guard against a caller's typo loop
+            _matching.clear()
+        _matching[name] = subs
+    return subs
 
 
 def publish(event: Event) -> None:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError(f"publish({event.name}) outside a transaction: services publish inside one")
-    for pattern, phase, fn in list(_subscribers):
-        if not fnmatch.fnmatchcase(event.name, pattern):
-            continue
+    for _pattern, phase, fn in _subscribers_of(event.name):
         if phase == "in_transaction":
             fn(event)
         else:
             transaction.on_commit(lambda fn=fn: _deliver(fn, event), robust=True)
             _end_batch_last()
+
+
+def publish_many(events: list[Event]) -> None:
+    """publish() for a batch of events from one writer (the device gateway's positions): the same
+    deliveries, but each after-commit subscriber gets the batch from one on-commit hook, in order,
+    instead of one hook per event (a subscriber sees all the batch's events before the next subscriber
+    does, rather than event by event)."""
+    if not events:
+        return
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError(f"publish_many({events[0].name}, …) outside a transaction")
+    later: dict[Callable[[Event], None], list[Event]] = {}
+    for event in events:
+        for _pattern, phase, fn in _subscribers_of(event.name):
+            if phase == "in_transaction":
+                fn(event)
+            else:
+                later.setdefault(fn, []).append(event)
+    for fn, evs in later.items():
+        transaction.on_commit(lambda fn=fn, evs=evs: _deliver_all(fn, evs), robust=True)
+    if later:
+        _end_batch_last()
+
+
+def _deliver_all(fn: Callable[[Event], None], events: list[Event]) -> None:
+    for event in events:
+        _deliver(fn, event)
 
 
 def on_batch_end(fn: Callable[[], None]) -> Callable[[], None]:

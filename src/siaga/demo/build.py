@@ -25,6 +25,7 @@ from siaga.core import notifications
 from siaga.core.context import acting
 from siaga.geofences import demo as geofences_demo
 from siaga.info import demo as info_demo
+from siaga.ingest import demo as ingest_demo
 from siaga.legal import demo as legal_demo
 from siaga.mapping import demo as mapping_demo
 from siaga.open311 import demo as open311_demo
@@ -203,7 +204,8 @@ def build_demo(
                 progress=lambda k: bar.advance(task, k),
             )
         portal.build_portal(o.polres, now, seed)  # reports, SP2HP, SOS for the public-services pages
-        # letters, alerts, library, Open311 keys, the Tahap I registers, then risk classes over them all
+        # letters, alerts, library, Open311 keys, the Tahap I registers, devices with their first
+        # messages, then risk classes over them all
         for part in (
             permits_demo,
             info_demo,
@@ -211,6 +213,7 @@ def build_demo(
             open311_demo,
             mapping_demo,
             geofences_demo,
+            ingest_demo,
             analytics_demo,
         ):
             part.build(o.polres, now, seed)

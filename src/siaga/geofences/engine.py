@@ -9,14 +9,19 @@ is cached per process and rebuilt when the Polres's fence stamp moves, see servi
 of the subjects' states, one read of their units; then, per subject, its fixes in time order against the
 fences it is in or was in. A fix older than a state's last fix is ignored for that state.
 
-Concurrency: a state is written with a guard on its version (a new state by its unique key), in a
-savepoint per subject. Of two workers that saw the same transition, only the one whose write lands raises
-the alert; the other re-reads the subject and finds nothing left to do.
+The moved states of a whole call are written together (core/bulk.py: one INSERT … ON CONFLICT DO NOTHING
+for new states, one UPDATE … WHERE version matches for stored ones, 500 rows a statement, each RETURNING
+what landed); a state that moved only its position is written at most every REFRESH.
+
+Concurrency: of two workers that saw the same transition, only the one whose write lands raises the
+alert; the other re-reads that subject and redoes it alone (in a savepoint, guarded state by state),
+finding nothing left to do. A deadlock between workers rolls the call back and it is tried again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import math
 import time
@@ -27,11 +32,12 @@ from typing import NamedTuple
 import numpy as np
 import shapely
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from siaga.core.bulk import bulk_update_from, insert_values
 from siaga.territory.models import Stamp
 
 from .models import Geofence, GeofenceRule, GeofenceState, Trigger
@@ -243,21 +249,27 @@ class Alert:
     label: str  # the unit's callsign; empty for a device
 
     def raise_it(self) -> object:
+        from django.utils.translation import gettext_noop
+
         from siaga.ingest import alerts
 
         p = self.point
-        with translation.override(settings.LANGUAGE_CODE):  # stored once, read by the whole room
-            titles = {
-                Trigger.ENTER: _("%(who)s entered %(fence)s"),
-                Trigger.LEAVE: _("%(who)s left %(fence)s"),
-                Trigger.DWELL: _("%(who)s stayed in %(fence)s for %(min)d minutes or more"),
-            }
-            who = self.label or _("device %(id)s") % {"id": p.device_id}
+        # a msgid and its parameters, so that each reader sees the title in their own language
+        key = {
+            Trigger.ENTER: gettext_noop("%(who)s entered %(fence)s"),
+            Trigger.LEAVE: gettext_noop("%(who)s left %(fence)s"),
+            Trigger.DWELL: gettext_noop("%(who)s stayed in %(fence)s for %(min)d minutes or more"),
+        }[self.trigger]
+        who = self.label or {"msgid": gettext_noop("device %(id)s"), "params": {"id": p.device_id}}
+        params = {"who": who, "fence": self.fence.name, "min": self.rule.dwell_s // 60}
+        with translation.override(settings.LANGUAGE_CODE):  # stored too: old readers and search
+            title = alerts.render_title(key, params, fallback=_(key))
         return alerts.raise_alert(
             polres_id=self.polres_id,
             kind=f"geofence.{self.trigger}",
-            title=titles[self.trigger]
-            % {"who": who, "fence": self.fence.name, "min": self.rule.dwell_s // 60},
+            title=title,
+            title_key=key,
+            title_params=params,
             lat=p.lat,
             lon=p.lon,
             at=p.at,
@@ -405,13 +417,53 @@ class Row(NamedTuple):
 
 
 def _subject_states(subjects: Sequence[str], fence_ids: Sequence[int]) -> dict[tuple[str, int], Row]:
+    """The stored states of these subjects in these fences. Plain SQL: this read runs for every batch of
+    fixes, and the ORM's per-row conversions were most of its cost."""
     found: dict[tuple[str, int], Row] = {}
-    for i in range(0, len(subjects), 400):
-        qs = GeofenceState.objects.filter(subject__in=subjects[i : i + 400], geofence_id__in=fence_ids)
-        for t in qs.values_list(*Row._fields):
-            row = Row(*t)
-            found[(row.subject, row.geofence_id)] = row
+    if not subjects or not fence_ids:
+        return found
+    table = connection.ops.quote_name(GeofenceState._meta.db_table)
+    cols = ", ".join("id" if n == "pk" else n for n in Row._fields)
+    fences = ", ".join(str(int(f)) for f in fence_ids)
+    sqlite = connection.vendor == "sqlite"
+    with connection.cursor() as cur:
+        for i in range(0, len(subjects), 400):
+            part = subjects[i : i + 400]
+            marks = ", ".join(["%s"] * len(part))
+            cur.execute(
+                f"SELECT {cols} FROM {table} WHERE subject IN ({marks}) AND geofence_id IN ({fences})",  # noqa: S608
+                list(part),
+            )
+            for t in cur.fetchall():
+                row = _sqlite_row(t) if sqlite else _pg_row(t)
+                found[(row.subject, row.geofence_id)] = row
     return found
+
+
+def _sqlite_when(value: str | dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, dt.datetime):  # text, unless the column's declared type was converted
+        value = dt.datetime.fromisoformat(value)
+    return value.replace(tzinfo=dt.UTC)
+
+
+def _json(value) -> dict:
+    return value if isinstance(value, dict) else json.loads(value or "{}")
+
+
+def _pg_row(t: tuple) -> Row:
+    row = Row(*t)
+    return row if isinstance(row.last_alerts, dict) else row._replace(last_alerts=_json(row.last_alerts))
+
+
+def _sqlite_row(t: tuple) -> Row:
+    """SQLite hands back times as naive UTC (text or datetime), booleans as 0/1 and JSON as text."""
+    pk, subject, fid, unit_id, device_id, kind, inside, since, left, last_fix, lat, lon, alerts, ver, nxt = t
+    return Row(
+        pk, subject, fid, unit_id, device_id, kind, bool(inside), _sqlite_when(since), _sqlite_when(left),
+        _sqlite_when(last_fix), lat, lon, _json(alerts), ver, _sqlite_when(nxt),
+    )  # fmt: skip
 
 
 def _material(s: _State) -> bool:
@@ -454,6 +506,57 @@ def _write(fence_id: int, subject: str, p: Point, s: _State) -> None:
         raise _Lost
 
 
+@dataclass
+class _Change:
+    """One state the fixes moved: what to store (`write`: more than the position changed, or the stored
+    position is REFRESH old) and the alerts it raises once stored."""
+
+    fence_id: int
+    subject: str
+    point: Point  # the subject's latest fix (its unit and device ids)
+    state: _State
+    alerts: list[Alert]
+    write: bool
+
+
+def _plan_subject(
+    polres_id: int,
+    idx: Index,
+    subject: str,
+    points: list[tuple[Point, frozenset[int]]],
+    rows: dict[int, Row],
+    units: dict[int, tuple],
+) -> list[_Change]:
+    """A subject's fixes (time order, each with the fences containing it) against its fences, in memory:
+    the states they move and the alerts they raise. Nothing is written here."""
+    first = points[0][0]
+    unit_kind, callsign = units.get(first.unit_id, ("", "")) if first.unit_id is not None else ("", "")
+    fence_ids = set(rows) | {fid for _p, inside in points for fid in inside}
+    last = points[-1][0]
+    out: list[_Change] = []
+    for fid in sorted(fence_ids):
+        fence = idx.by_id.get(fid)
+        if fence is None:
+            continue
+        row = rows.get(fid)
+        state = _State.of(row) if row is not None else _State(None)
+        alerts: list[Alert] = []
+        for p, inside in points:
+            if state.last_fix_at is not None and p.at <= state.last_fix_at:
+                continue  # out of order (or seen already): this state has applied a later fix
+            if not fence.active_at(p.at.timestamp()):
+                continue  # an event zone outside its window: as if it were not there
+            if row is None and not state.changed and fid not in inside:
+                continue  # never inside: nothing to remember
+            _apply(polres_id, fence, state, p, fid in inside, unit_kind, callsign, alerts)
+        if not state.changed:
+            continue
+        state.next_dwell_at = _next_dwell(fence, state, first.unit_id, unit_kind)
+        write = _material(state) or state.last_fix_at - state.row.last_fix_at >= REFRESH
+        out.append(_Change(fid, subject, last, state, alerts, write))
+    return out
+
+
 def _run_subject(
     polres_id: int,
     idx: Index,
@@ -462,38 +565,67 @@ def _run_subject(
     rows: dict[int, Row],
     units: dict[int, tuple],
 ) -> list[Alert]:
-    """A subject's fixes (time order, each with the fences containing it) against its fences; writes the
-    changed states and raises the alerts. Raises _Lost when another worker wrote first."""
-    first = points[0][0]
-    unit_kind, callsign = units.get(first.unit_id, ("", "")) if first.unit_id is not None else ("", "")
-    label = callsign
-    fence_ids = set(rows) | {fid for _p, inside in points for fid in inside}
-    alerts: list[Alert] = []
-    states: dict[int, _State] = {}
-    for fid in sorted(fence_ids):
-        fence = idx.by_id.get(fid)
-        if fence is None:
-            continue
-        row = rows.get(fid)
-        state = _State.of(row) if row is not None else _State(None)
-        for p, inside in points:
-            if state.last_fix_at is not None and p.at <= state.last_fix_at:
-                continue  # out of order (or seen already): this state has applied a later fix
-            if not fence.active_at(p.at.timestamp()):
-                continue  # an event zone outside its window: as if it were not there
-            if row is None and not state.changed and fid not in inside:
-                continue  # never inside: nothing to remember
-            _apply(polres_id, fence, state, p, fid in inside, unit_kind, label, alerts)
-        if state.changed:
-            state.next_dwell_at = _next_dwell(fence, state, first.unit_id, unit_kind)
-            states[fid] = state
-    last = points[-1][0]
-    for fid, state in states.items():
-        if _material(state) or state.last_fix_at - state.row.last_fix_at >= REFRESH:
-            _write(fid, subject, last, state)
-    for a in alerts:
-        a.raise_it()
-    return alerts
+    """One subject, state by state with guarded writes (the path after a lost batch write). Raises _Lost
+    when another worker wrote first."""
+    raised: list[Alert] = []
+    for ch in _plan_subject(polres_id, idx, subject, points, rows, units):
+        if ch.write:
+            _write(ch.fence_id, subject, ch.point, ch.state)
+        for a in ch.alerts:
+            a.raise_it()
+        raised += ch.alerts
+    return raised
+
+
+def _values(s: _State) -> tuple:
+    last_alert = max((dt.datetime.fromisoformat(v) for v in s.last_alerts.values()), default=None)
+    return (
+        s.inside, s.inside_since, s.left_at, s.last_fix_at, s.lat, s.lon,
+        json.dumps(s.last_alerts, sort_keys=True), s.device_kind, last_alert, s.next_dwell_at,
+    )  # fmt: skip
+
+
+_VALUE_COLUMNS = (
+    ("inside", "boolean"), ("inside_since", "timestamptz"), ("left_at", "timestamptz"),
+    ("last_fix_at", "timestamptz"), ("lat", "float8"), ("lon", "float8"), ("last_alerts", "jsonb"),
+    ("device_kind", "varchar"), ("last_alert_at", "timestamptz"), ("next_dwell_at", "timestamptz"),
+)  # fmt: skip
+
+
+def _store(changes: list[_Change]) -> set[tuple[str, int]]:
+    """Write the states of a whole call in two statements per 500 (new states: INSERT … ON CONFLICT DO
+    NOTHING; stored ones: UPDATE … WHERE version matches), each RETURNING what landed. Returns the
+    (subject, fence) pairs whose write did not land: another worker wrote them first."""
+    table = GeofenceState._meta.db_table
+    new = sorted((c for c in changes if c.state.row is None), key=lambda c: (c.subject, c.fence_id))
+    old = sorted((c for c in changes if c.state.row is not None), key=lambda c: c.state.row.pk)
+    landed: set[tuple[str, int]] = set()
+    if new:
+        rows = [
+            (c.fence_id, c.subject, c.point.unit_id, c.point.device_id, 1, *_values(c.state)) for c in new
+        ]
+        cols = (
+            ("geofence_id", "bigint"), ("subject", "varchar"), ("unit_id", "bigint"),
+            ("device_id", "bigint"), ("version", "integer"), *_VALUE_COLUMNS,
+        )  # fmt: skip
+        for subject, fid in insert_values(
+            table, cols, rows, conflict="(geofence_id, subject) DO NOTHING", returning="subject, geofence_id"
+        ):
+            landed.add((subject, fid))
+    if old:
+        rows = [(c.state.row.pk, c.state.row.version, *_values(c.state)) for c in old]
+        cols = (("id", "bigint"), ("version", "integer"), *_VALUE_COLUMNS)
+        sets = ", ".join(f"{name} = v.{name}" for name, _kind in _VALUE_COLUMNS)
+        for subject, fid in bulk_update_from(
+            table,
+            cols,
+            rows,
+            set_sql=sets + ", version = {t}.version + 1",
+            where_sql="{t}.version = v.version",
+            returning="{t}.subject, {t}.geofence_id",
+        ):
+            landed.add((subject, fid))
+    return {(c.subject, c.fence_id) for c in changes} - landed
 
 
 def observe(polres_id: int, fixes: Iterable[Fix]) -> list[Alert]:
@@ -502,6 +634,17 @@ def observe(polres_id: int, fixes: Iterable[Fix]) -> list[Alert]:
     fixes = list(fixes)
     if not fixes:
         return []
+    for attempt in range(RETRIES):
+        try:
+            return _observe(polres_id, fixes)
+        except OperationalError:  # a deadlock between workers writing overlapping states: all rolled back
+            if attempt == RETRIES - 1:
+                raise
+            time.sleep(0.01 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def _observe(polres_id: int, fixes: list) -> list[Alert]:
     idx = index(polres_id)
     if not idx.fences:
         return []
@@ -528,31 +671,42 @@ def observe(polres_id: int, fixes: Iterable[Fix]) -> list[Alert]:
         by_subject.setdefault(p.subject, []).append((p, frozenset(fs)))
     for seq in by_subject.values():
         seq.sort(key=lambda x: x[0].at)
-    subjects = sorted(by_subject)  # one lock order for every worker
+    subjects = sorted(by_subject)
     fence_ids = [f.id for f in idx.fences]
-    rows = _subject_states(subjects, fence_ids)
     per_subject: dict[str, dict[int, Row]] = {}
-    for (subject, fid), row in rows.items():
+    for (subject, fid), row in _subject_states(subjects, fence_ids).items():
         per_subject.setdefault(subject, {})[fid] = row
+    changes: list[_Change] = []
+    for subject in subjects:
+        seq, mine = by_subject[subject], per_subject.get(subject, {})
+        if not mine and not any(fs for _p, fs in seq):
+            continue  # outside every fence and never inside one: nothing to do
+        changes += _plan_subject(polres_id, idx, subject, seq, mine, units)
     raised: list[Alert] = []
     with transaction.atomic():
-        for subject in subjects:
-            seq = by_subject[subject]
-            mine = per_subject.get(subject, {})
-            if not mine and not any(fs for _p, fs in seq):
-                continue  # outside every fence and never inside one: nothing to do
-            for attempt in range(RETRIES):
-                try:
-                    with transaction.atomic():
-                        raised += _run_subject(polres_id, idx, subject, seq, mine, units)
-                    break
-                except _Lost:
-                    if attempt == RETRIES - 1:
-                        log.warning("geofence state of %s kept changing under us; fixes dropped", subject)
-                        break
-                    fresh = _subject_states([subject], fence_ids)
-                    mine = {fid: row for (_s, fid), row in fresh.items()}
+        lost = _store([c for c in changes if c.write])
+        for c in changes:
+            if (c.subject, c.fence_id) not in lost:
+                for a in c.alerts:
+                    a.raise_it()
+                raised += c.alerts
+        # what another worker wrote first: read again and redo those subjects, one at a time
+        for subject in sorted({s for s, _fid in lost}):
+            raised += _redo(polres_id, idx, subject, by_subject[subject], fence_ids, units)
     return raised
+
+
+def _redo(polres_id, idx, subject, seq, fence_ids, units) -> list[Alert]:
+    for _attempt in range(RETRIES):
+        fresh = _subject_states([subject], fence_ids)
+        mine = {fid: row for (_s, fid), row in fresh.items()}
+        try:
+            with transaction.atomic():  # a savepoint: a lost write undoes only this subject
+                return _run_subject(polres_id, idx, subject, seq, mine, units)
+        except _Lost:
+            continue
+    log.warning("geofence state of %s kept changing under us; fixes dropped", subject)
+    return []
 
 
 # --- the periodic sweep ----------------------------------------------------------------------------------

@@ -62,6 +62,7 @@ def _device(d: Device) -> dict[str, Any]:
 def _alert(a: DeviceAlert) -> dict[str, Any]:
     return {
         **alert_service.alert_data(a),
+        "title": alert_service.title_for(a),  # in the reader's language
         "details": a.details,
         "device_name": a.device.name if a.device_id else None,
         "acknowledged_at": a.acknowledged_at,

@@ -70,7 +70,11 @@ class DeviceAlert(models.Model):
 
     polres = models.ForeignKey("territory.Polres", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=40, db_index=True)  # "cctv.fire", "geofence.enter", ...
+    # the title as stored, in the installation's language: the fallback (rows without a key) and for search
     title = models.CharField(max_length=200)
+    # how to render the title in the reader's language: a msgid and its parameters (alerts.title_for)
+    title_key = models.CharField(max_length=200, blank=True, default="")
+    title_params = models.JSONField(default=dict, blank=True)
     lat = models.FloatField(null=True, blank=True)
     lon = models.FloatField(null=True, blank=True)
     at = models.DateTimeField()

@@ -474,6 +474,19 @@ class Subscriber:
 # --- embedded in `siaga run` ----------------------------------------------------------------------------
 
 
+def tune_gc_for_batches() -> None:
+    """For a process whose work is batches of hundreds of messages (an ingest worker): freeze what start-up
+    built (Django, the apps, caches) out of the collector's way, and collect the young generation after
+    50,000 allocations instead of 700. Each batch allocates tens of thousands of short-lived objects;
+    with the defaults the collector ran dozens of times a batch (15–25 % of the worker's CPU in
+    benchmarks/ingest). Memory between collections grows by a few MB at most."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)
+
+
 def start_in_background(url: str | None = None) -> Subscriber | None:
     """Subscribe to settings.MQTT_URL (or `url`) inside the web process; None when no broker is set.
 

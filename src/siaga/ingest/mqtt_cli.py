@@ -65,7 +65,7 @@ def handle(opts: Any, stdout=None, stderr=None) -> int:
 def run_worker(opts: Any, stdout=None, stderr=None) -> int:
     from django.conf import settings
 
-    from .mqtt import BrokerConfig, Subscriber
+    from .mqtt import BrokerConfig, Subscriber, tune_gc_for_batches
 
     url = getattr(opts, "url", None) or settings.MQTT_URL
     if not url:
@@ -85,6 +85,7 @@ def run_worker(opts: Any, stdout=None, stderr=None) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    tune_gc_for_batches()  # this process does nothing else
     sub.start()
     if getattr(opts, "retire", False):
         drained = sub.retire()

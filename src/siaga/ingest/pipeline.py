@@ -22,16 +22,16 @@ from typing import Any, Literal
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
+from siaga.core.bulk import bulk_update_from, insert_values
 from siaga.core.context import acting, new_request_id
 from siaga.core.errors import ServiceError
-from siaga.core.events import Event, publish
+from siaga.core.events import Event, publish, publish_many
 
 from .parsers import Message, Reason, Rejection, parse
 
 log = logging.getLogger(__name__)
 MAX_SPEED_KMH = 250.0  # faster than any patrol vehicle: a jump, not a drive
 RETRIES = 4
-CHUNK = 500  # rows per CASE update (SQLite's variable limit, statement size)
 
 
 @dataclass(frozen=True)
@@ -340,10 +340,11 @@ class _Run:
         for i, dev, msg in positions:
             if dev.unit_id in newest and newest[dev.unit_id][2] == msg.at:
                 unit_of_msg[dev.unit_id] = i
+        moved = []
         for pk, polres_id, callsign, status in sorted(returned):
             lat, lon, at, _speed = newest[pk]
             self.outcomes[unit_of_msg[pk]].routed.append("unit")
-            publish(
+            moved.append(
                 Event(
                     "cad.unit.position",
                     "cad.unit",
@@ -354,6 +355,7 @@ class _Run:
                     audit=False,
                 )
             )
+        publish_many(moved)  # one on-commit hook per subscriber for the whole batch
 
     def _place(self, dev: _Dev, msg: Message, unit=None) -> tuple[float | None, float | None]:
         if msg.lat is not None:
@@ -537,71 +539,6 @@ def prune_ledger(now: dt.datetime | None = None) -> int:
     cutoff = (now or timezone.now()) - MAX_AGE - dt.timedelta(days=1)
     deleted, _by_model = DeviceMessage.objects.filter(received_at__lt=cutoff).delete()
     return deleted
-
-
-def _source(columns: tuple[tuple[str, str], ...], rows: list[tuple]) -> tuple[str, list]:
-    """The rows as an SQL row source with its parameters. PostgreSQL: one typed array per column through
-    unnest (a few parameters, whatever the row count: psycopg parses the query once, not 500 × n
-    placeholders); SQLite: a multi-row VALUES list with datetimes adapted as the ORM stores them."""
-    if connection.vendor == "postgresql":
-        arrays = ", ".join(f"%s::{kind}[]" for _name, kind in columns)
-        return f"SELECT * FROM unnest({arrays})", [list(col) for col in zip(*rows, strict=True)]  # noqa: S608
-    adapt = connection.ops.adapt_datetimefield_value
-    row_sql = "(" + ", ".join("%s" for _c in columns) + ")"
-    params = [adapt(v) if isinstance(v, dt.datetime) else v for row in rows for v in row]
-    return "VALUES " + ", ".join([row_sql] * len(rows)), params
-
-
-def insert_values(
-    table: str,
-    columns: tuple[tuple[str, str], ...],
-    rows: list[tuple],
-    *,
-    conflict: str = "",
-    returning: str = "",
-) -> list[tuple]:
-    """INSERT many rows with one statement per CHUNK (no model instances: the batch path is hot),
-    optionally ON CONFLICT … and RETURNING …, on SQLite (3.35+) and PostgreSQL alike. `columns` are
-    (name, PostgreSQL type)."""
-    t = connection.ops.quote_name(table)
-    names = ", ".join(connection.ops.quote_name(name) for name, _type in columns)
-    tail = (f" ON CONFLICT {conflict}" if conflict else "") + (f" RETURNING {returning}" if returning else "")
-    out: list[tuple] = []
-    for start in range(0, len(rows), CHUNK):
-        source, params = _source(columns, rows[start : start + CHUNK])
-        with connection.cursor() as cur:
-            cur.execute(f"INSERT INTO {t} ({names}) {source}{tail}", params)
-            if returning:
-                out.extend(tuple(r) for r in cur.fetchall())
-    return out
-
-
-def bulk_update_from(
-    table: str,
-    columns: tuple[tuple[str, str], ...],
-    rows: list[tuple],
-    *,
-    set_sql: str,
-    where_sql: str = "",
-    returning: str = "",
-) -> list[tuple]:
-    """UPDATE many rows with their own values in one statement per CHUNK rows, on SQLite (3.35+) and
-    PostgreSQL alike: WITH v(id, …) AS (rows) UPDATE table SET … FROM v WHERE table.id = v.id.
-    `columns` name v's columns with their PostgreSQL types (the first is the row id); `{t}` in the SQL
-    fragments is the quoted table. Returns the RETURNING rows."""
-    t = connection.ops.quote_name(table)
-    names = ", ".join(name for name, _type in columns)
-    where = f"{t}.id = v.id" + (f" AND ({where_sql.format(t=t)})" if where_sql else "")
-    tail = f" RETURNING {returning.format(t=t)}" if returning else ""
-    out: list[tuple] = []
-    for start in range(0, len(rows), CHUNK):
-        source, params = _source(columns, rows[start : start + CHUNK])
-        sql = f"WITH v({names}) AS ({source}) UPDATE {t} SET {set_sql.format(t=t)} FROM v WHERE {where}{tail}"  # noqa: S608
-        with connection.cursor() as cur:
-            cur.execute(sql, params)
-            if returning:
-                out.extend(tuple(r) for r in cur.fetchall())
-    return out
 
 
 def count_rejects(counts: Counter, day: dt.date) -> None:

@@ -74,6 +74,10 @@ ID = {
     "Reason": "Alasan",
     "Messages": "Pesan",
     "None.": "Tidak ada.",
+    "The alert's title is not valid.": "Judul peringatan tidak valid.",
+    "Latest device alerts": "Peringatan perangkat terbaru",
+    "Time": "Waktu",
+    "Alert": "Peringatan",
 }
 
 if __name__ == "__main__":

@@ -43,15 +43,22 @@
     });
   }
   function onEvent(ev) {
-    var a = ev.data || {};
+    var a = Object.assign({}, ev.data || {});
     if (!a.id) return;
+    var known = alerts[a.id];
+    // the event carries the title as stored (the installation's language); the API gives it in the
+    // reader's: keep the one already shown, and fetch a new alert's from the API
+    if (known && known.title) delete a.title;
     if (a.status === "closed") delete alerts[a.id];
-    else alerts[a.id] = Object.assign(alerts[a.id] || {}, a);
+    else alerts[a.id] = Object.assign(known || {}, a);
+    render();
     if (ev.name === "ingest.alert.raised") {
       O.beep("p1");
-      O.announce(S.announce + ": " + a.title);
+      var stored = a.title;
+      load().then(function () {
+        O.announce(S.announce + ": " + ((alerts[a.id] && alerts[a.id].title) || stored));
+      }, function () { O.announce(S.announce + ": " + stored); });
     }
-    render();
   }
   list.addEventListener("click", function (e) {
     var b = e.target.closest("button[data-act]");

@@ -3,7 +3,7 @@
 Subcommands live in a registry of modules: each provides `add_subcommands(subparsers)` (adds its
 subparsers to `siaga ingest`) and `handle(opts, stdout=None, stderr=None) -> int` (runs the one named
 by `opts.subcommand`, returns the exit code). This file registers its own `device` subcommand
-(create | list | rotate | revoke | mqtt-password) and `prune` (the dedupe ledger) and, when the
+(create | list | rotate | revoke | mqtt-password) and `prune` (ledger, reject counts) and, when the
 module exists, siaga.ingest.mqtt_cli (`mqtt`: an ingest worker; `mosquitto-passwd`: the broker's
 password and ACL files). A new module joins by being listed in PLUGINS.
 """
@@ -55,7 +55,9 @@ class Command(BaseCommand):
         m.add_argument("device", help="id or ref")
         m.add_argument("--username", required=True)
         m.add_argument("--password", required=True)
-        sub.add_parser("prune", help="drop dedupe-ledger rows older than the oldest message accepted")
+        sub.add_parser(
+            "prune", help="drop dedupe-ledger rows and reject counts past keeping (the clock does it hourly)"
+        )
         self._owners = {}
         for plugin in _plugins():
             before = set(sub.choices)
@@ -67,9 +69,12 @@ class Command(BaseCommand):
 
         name = opts["subcommand"]
         if name == "prune":
-            from ...pipeline import prune_ledger
+            from ...housekeeping import prune
 
-            self.stdout.write(f"Dropped {prune_ledger()} ledger rows.")
+            done = prune()
+            self.stdout.write(
+                f"Dropped {done['ledger']} ledger rows and {done['reject_counts']} reject counts."
+            )
             return
         if name != "device":
             plugin = self._owners.get(name) or next(
