@@ -56,13 +56,23 @@ def test_bad_input_stores_nothing(legal, kwargs, field):
     assert not AuditEntry.objects.filter(action="legal.consultation.asked").exists()
 
 
-def test_rate_limit_per_device(legal):
-    for i in range(5):
-        ask(i, device="phone-1")
+def test_rate_limit_per_device(legal, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # a question counts once it is stored
+        for i in range(5):
+            ask(i, device="phone-1")
     with pytest.raises(TooMany):
         ask(99, device="phone-1")
     ask(100, device="phone-2")
     assert Consultation.objects.count() == 6
+
+
+def test_refused_questions_do_not_use_up_the_limit(legal, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(8):
+            with pytest.raises(Invalid):
+                ask(1, device="phone-1", question="too short")
+        c = ask(1, device="phone-1")
+    assert c.pk and Consultation.objects.count() == 1
 
 
 def test_the_public_view_never_shows_who_asked(legal):

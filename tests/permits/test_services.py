@@ -490,3 +490,38 @@ def test_unknown_codes_from_one_address_are_limited_and_known_ones_never_count(p
     with pytest.raises(TooMany):  # the scanner now waits, even for a code that exists
         letters.verification(r.verify_code, client="10.0.0.7")
     assert letters.verification(r.verify_code, client="10.0.0.8")["state"] == "valid"  # others unaffected
+
+
+def test_requests_per_address_are_limited_and_refused_ones_do_not_count(
+    pw, monkeypatch, django_capture_on_commit_callbacks
+):
+    from siaga.portal.common import TooMany
+
+    monkeypatch.setattr(submit, "RATE_IP", (2, 3600))
+    with django_capture_on_commit_callbacks(execute=True):  # a request counts once it is stored
+        for _ in range(5):
+            with pytest.raises(Invalid):
+                submit.submit(kind="sktlk", key=key(1), fields=sktlk_fields(1, nik="123"), ip="10.0.0.1")
+        submit.submit(kind="sktlk", key=key(1), fields=sktlk_fields(1), ip="10.0.0.1")
+        submit.submit(kind="sktlk", key=key(2), fields=sktlk_fields(2), ip="10.0.0.1")
+    with pytest.raises(TooMany):
+        submit.submit(kind="sktlk", key=key(3), fields=sktlk_fields(3), ip="10.0.0.1")
+    assert Request.objects.count() == 2
+    submit.submit(kind="sktlk", key=key(4), fields=sktlk_fields(4), ip="10.0.0.2")
+    assert Request.objects.count() == 3
+
+
+def test_wrong_private_codes_from_one_address_are_limited(pw, monkeypatch):
+    from siaga.portal import common
+    from siaga.portal.common import TooMany
+
+    monkeypatch.setattr(common, "LOOKUP_MISSES", (3, 900))
+    s = submit.submit(kind="sktlk", key=key(1), fields=sktlk_fields())
+    code = s.request.tracking_code
+    for _ in range(3):
+        with pytest.raises(Forbidden):
+            submit.cancel(code, "WRONGSECRET00000", client="10.0.0.7")
+    with pytest.raises(TooMany):  # even the right code now waits
+        submit.cancel(code, s.secret, client="10.0.0.7")
+    assert Request.objects.get().status == "submitted"
+    assert submit.cancel(code, s.secret, client="10.0.0.8").status == "cancelled"

@@ -91,6 +91,37 @@ def test_rate_limits_flag_instead_of_dropping(ops):
     assert "DIRAGUKAN" in made[-1].incident.summary.upper() or "DOUBTFUL" in made[-1].incident.summary.upper()
 
 
+def test_many_sos_from_one_address_are_flagged_not_dropped(ops):
+    made = [
+        sos.raise_sos(
+            key=key(n), lat=P_S1[1], lon=P_S1[0], device=f"d-{n}", phone=f"0812999900{n:02d}", ip="10.1.1.1"
+        )
+        for n in range(sos.RATE_IP + 1)
+    ]
+    assert all(s.incident_id for s in made) and Sos.objects.count() == sos.RATE_IP + 1
+    assert not any(s.doubtful for s in made[:-1])
+    assert made[-1].doubtful and made[-1].doubt_reasons == ["rate_ip"]
+    other = sos.raise_sos(key=key(99), lat=P_S1[1], lon=P_S1[0], phone="081299990099", ip="10.1.1.2")
+    assert not other.doubtful
+
+
+def test_escorts_are_limited_per_device_counted_once_stored(ops, django_capture_on_commit_callbacks):
+    from siaga.portal.common import TooMany
+
+    limit = sos.ESCORT_RATE_DEVICE[0]
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(limit):
+            with pytest.raises(Invalid):  # refused input does not use up the limit
+                sos.start_escort(key=key(100 + n), minutes=1, device="phone-1")
+            sos.start_escort(key=key(n), minutes=10, device="phone-1")
+    with pytest.raises(TooMany):
+        sos.start_escort(key=key(50), minutes=10, device="phone-1")
+    assert sos.start_escort(key=key(0), minutes=10, device="phone-1").pk  # a retry of a stored one
+    assert Escort.objects.count() == limit
+    sos.start_escort(key=key(51), minutes=10, device="phone-2")
+    assert Escort.objects.count() == limit + 1
+
+
 def test_earlier_prank_makes_the_next_sos_doubtful(ops):
     first = sos.raise_sos(key=key(1), lat=P_S1[1], lon=P_S1[0], device="dev-x")
     with pytest.raises(Forbidden):

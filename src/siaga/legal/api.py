@@ -203,7 +203,7 @@ def ask(request, body: AskIn):
 
 @router.get("/consultations/{code}", auth=None, response={200: dict, **ERRORS}, summary="Read by code")
 def consultation(request, code: str):
-    return consultations.public_view(consultations.by_code(code))
+    return consultations.public_view(consultations.by_code(code, client=client_ip(request)))
 
 
 # --- staff -----------------------------------------------------------------------------------------

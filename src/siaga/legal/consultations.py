@@ -27,7 +27,8 @@ from siaga.portal.common import (
     check_key,
     insert_with_tracking_code,
     keyed_hash,
-    limit_or_raise,
+    limit_stored,
+    misses_limited,
     normalise_code,
 )
 
@@ -37,7 +38,7 @@ from .models import Consultation, ConsultationStatus, FaqEntry, Topic
 St = ConsultationStatus
 RESOURCE = "legal.consultation"
 RATE_DEVICE = (5, 3600)  # questions per device per hour
-RATE_IP = (20, 3600)
+RATE_IP = (20, 3600)  # both counted once the question is stored
 QUESTION_MIN, QUESTION_MAX = 20, 4000
 ANSWER_MIN, ANSWER_MAX = 20, 8000
 NEXT = {
@@ -104,8 +105,6 @@ def ask(
     if first is not None:
         return first
     device_hash = keyed_hash(str(device or "")[:100])
-    limit_or_raise("legal-ask-device", device_hash, *RATE_DEVICE)
-    limit_or_raise("legal-ask-ip", keyed_hash(ip), *RATE_IP)
     topic = library.check_topic(topic)
     question = _text(question, "question", QUESTION_MIN, QUESTION_MAX)
     name = " ".join(str(name or "").split())
@@ -122,6 +121,8 @@ def ask(
     polres = _polres(polres)
     now = at or timezone.now()
     with transaction.atomic():
+        limit_stored("legal-ask-device", device_hash, *RATE_DEVICE)
+        limit_stored("legal-ask-ip", keyed_hash(ip), *RATE_IP)
         c = Consultation(
             polres=polres,
             key=key,
@@ -144,10 +145,12 @@ def ask(
 # --- public reads --------------------------------------------------------------------------------
 
 
-def by_code(code: str) -> Consultation:
-    c = Consultation.objects.filter(tracking_code=normalise_code(code)).first()
-    if c is None:
-        raise NotFound(_("No consultation has this code."))
+def by_code(code: str, client: str = "") -> Consultation:
+    """The consultation behind a code; `client` (the caller's address) for the limit on unknown codes."""
+    with misses_limited(client):
+        c = Consultation.objects.filter(tracking_code=normalise_code(code)).first()
+        if c is None:
+            raise NotFound(_("No consultation has this code."))
     return c
 
 

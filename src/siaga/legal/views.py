@@ -154,7 +154,7 @@ def consult(request):
 @require_GET
 def consultation(request, code: str):
     try:
-        c = consultations.by_code(code)
+        c = consultations.by_code(code, client=client_ip(request))
     except ServiceError as e:
         ctx = {"topics": Topic.choices, "key": uuid.uuid4().hex, "lookup_error": e.message, "code": code}
         return page(request, "legal/consult.html", ctx, e.status)

@@ -24,7 +24,7 @@ from siaga.cad.categories import BY_CODE
 from siaga.core.errors import Invalid, NotFound
 from siaga.core.events import Event, publish
 from siaga.portal import reports
-from siaga.portal.common import check_key, normalise_code
+from siaga.portal.common import check_key, misses_limited, normalise_code
 from siaga.portal.models import Report, ReportKind
 
 from . import catalog, keys
@@ -172,11 +172,14 @@ def idempotency_key(api_key_id: int, header: str, fields: dict[str, Any]) -> str
     return "o311d-" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:40]
 
 
-def submit(data: Mapping[str, list[str]], *, idempotency_header: str = "", at=None) -> tuple[Report, bool]:
+def submit(
+    data: Mapping[str, list[str]], *, idempotency_header: str = "", client: str = "", at=None
+) -> tuple[Report, bool]:
     """POST requests: check the key, then the form, then file the report through the portal.
 
-    Returns (report, created); a retry answers with the first report. Nothing is stored on bad input."""
-    api_key = keys.authenticate(_one(data, "api_key", 200))
+    Returns (report, created); a retry answers with the first report. Nothing is stored on bad input.
+    `client`: the caller's address, for the limit on missing or unknown keys."""
+    api_key = keys.authenticate(_one(data, "api_key", 200), client=client)
     f = parse_post(data)
     key = idempotency_key(api_key.pk, idempotency_header.strip(), f)
     first = Report.objects.filter(key=key).first()
@@ -268,10 +271,15 @@ def _base():
     return Report.objects.select_related("polres", "polsek").prefetch_related("events", "notices")
 
 
-def get_request(code: str) -> dict[str, Any]:
-    r = _base().filter(tracking_code=normalise_code(code)[:10]).first()
-    if r is None:
-        raise NotFound(_("No request has the id %(c)s.") % {"c": str(code)[:20]}, code="service_request_id")
+def get_request(code: str, client: str = "") -> dict[str, Any]:
+    """One request by its id (the report's tracking code): unknown ids count against `client`'s lookup
+    limit, shared with the portal's tracking page."""
+    with misses_limited(client):
+        r = _base().filter(tracking_code=normalise_code(code)[:10]).first()
+        if r is None:
+            raise NotFound(
+                _("No request has the id %(c)s.") % {"c": str(code)[:20]}, code="service_request_id"
+            )
     return public_request(r)
 
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from siaga.core.errors import Forbidden, Invalid, NotFound
 from siaga.core.events import Event, publish
 from siaga.core.permissions import restrict
-from siaga.portal.common import limit_or_raise
+from siaga.portal.common import limit_or_raise, misses_limited
 
 from .models import ApiKey
 
@@ -117,14 +117,16 @@ def revoke_key(user, key_id: int, *, reason: str = "", at=None) -> ApiKey:
     return k
 
 
-def authenticate(clear: Any) -> ApiKey:
-    """The live key for `clear`, counted against its hourly limit; Forbidden when missing or unknown."""
+def authenticate(clear: Any, client: str = "") -> ApiKey:
+    """The live key for `clear`, counted against its hourly limit; Forbidden when missing or unknown (a
+    miss against `client`'s lookup limit, so keys cannot be guessed from one address)."""
     clear = str(clear or "").strip()
-    if not clear:
-        raise Forbidden(_("An api_key is required to submit a request."), code="api_key")
-    k = ApiKey.objects.filter(key_hash=digest(clear)).select_related("polres").first()
-    if k is None or k.revoked_at is not None:
-        raise Forbidden(_("The api_key is not valid."), code="api_key")
+    with misses_limited(client):
+        if not clear:
+            raise Forbidden(_("An api_key is required to submit a request."), code="api_key")
+        k = ApiKey.objects.filter(key_hash=digest(clear)).select_related("polres").first()
+        if k is None or k.revoked_at is not None:
+            raise Forbidden(_("The api_key is not valid."), code="api_key")
     limit_or_raise("open311-key", str(k.pk), k.rate_per_hour, RATE_WINDOW_S)
     return k
 

@@ -130,7 +130,7 @@ def requests_view(request, fmt: str):
             return error(fmt, 400, _("Send the request form-encoded (application/x-www-form-urlencoded)."))
         data = {k: request.POST.getlist(k) for k in request.POST}
         header = request.headers.get("X-Idempotency-Key", "") or request.headers.get("Idempotency-Key", "")
-        r, created = georeport.submit(data, idempotency_header=header)
+        r, created = georeport.submit(data, idempotency_header=header, client=client_ip(request))
         out = [{"service_request_id": r.tracking_code, "service_notice": _notice(), "account_id": ""}]
         return render(fmt, "service_requests", out, status=201 if created else 200)
     return render(fmt, "service_requests", georeport.list_requests(request.GET, now=timezone.now()))
@@ -142,7 +142,7 @@ def _notice() -> str:
 
 @api
 def request_detail(request, code: str, fmt: str):
-    return render(fmt, "service_requests", [georeport.get_request(code)])
+    return render(fmt, "service_requests", [georeport.get_request(code, client=client_ip(request))])
 
 
 def root(request):

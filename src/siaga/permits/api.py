@@ -87,7 +87,7 @@ def create(request, body: RequestIn):
 
 @router.get("/status/{code}", auth=None, response={200: dict, **ERRORS}, summary="Public status by code")
 def status(request, code: str):
-    return selectors.public_view(by_code(code))
+    return selectors.public_view(by_code(code, client=client_ip(request)))
 
 
 class OwnerIn(Schema):
@@ -103,7 +103,7 @@ class FixIn(OwnerIn):
 )
 def resubmit(request, code: str, body: FixIn):
     try:
-        r = submit.resubmit(code, body.secret, body.fields)
+        r = submit.resubmit(code, body.secret, body.fields, client=client_ip(request))
     except submit.Refused as e:
         return Status(400, _refusal(e))
     return selectors.public_view(r, owner=True)
@@ -113,12 +113,12 @@ def resubmit(request, code: str, body: FixIn):
     "/requests/{code}/cancel", auth=None, response={200: dict, **ERRORS}, summary="Cancel (frees a slot)"
 )
 def cancel(request, code: str, body: OwnerIn):
-    return selectors.public_view(submit.cancel(code, body.secret), owner=True)
+    return selectors.public_view(submit.cancel(code, body.secret, client=client_ip(request)), owner=True)
 
 
 @router.post("/requests/{code}/mine", auth=None, response={200: dict, **ERRORS}, summary="The owner's view")
 def mine(request, code: str, body: OwnerIn):
-    return selectors.public_view(by_code_and_secret(code, body.secret), owner=True)
+    return selectors.public_view(by_code_and_secret(code, body.secret, client_ip(request)), owner=True)
 
 
 class SlotOut(Schema):

@@ -16,7 +16,7 @@ from siaga.core.events import Event, publish
 from siaga.core.notifications import Notice, notify
 from siaga.core.permissions import restrict
 from siaga.core.roles import Role
-from siaga.portal.common import CROCKFORD, keyed_hash, normalise_code
+from siaga.portal.common import CROCKFORD, keyed_hash, misses_limited, normalise_code, note_miss
 
 from .models import Kind, Request, RequestEvent, Status
 
@@ -88,7 +88,7 @@ def hash_secret(secret: str) -> str:
     return keyed_hash("permits:" + normalise_code(secret))
 
 
-def by_code(code: Any) -> Request:
+def _by_code(code: Any) -> Request:
     r = (
         Request.objects.select_related("polres", "polsek", "slot")
         .filter(tracking_code=normalise_code(code))
@@ -99,12 +99,29 @@ def by_code(code: Any) -> Request:
     return r
 
 
-def by_code_and_secret(code: Any, secret: Any) -> Request:
-    """The requester's own request: the tracking code and the private code given at submission."""
-    r = by_code(code)
-    if not secret_ok(r, secret):
-        raise Forbidden(_("The private code does not match this request."), code="bad_secret")
+def by_code(code: Any, client: str = "") -> Request:
+    """The request behind a tracking code; `client` (the caller's address) for the limit on unknown codes."""
+    with misses_limited(client):
+        return _by_code(code)
+
+
+def by_code_and_secret(code: Any, secret: Any, client: str = "") -> Request:
+    """The requester's own request: the tracking code and the private code given at submission. An unknown
+    code or a wrong private code counts against `client`'s lookup limit."""
+    with misses_limited(client):
+        r = _by_code(code)
+        if not secret_ok(r, secret):
+            raise Forbidden(_("The private code does not match this request."), code="bad_secret")
     return r
+
+
+def is_owner(r: Request, secret: Any, client: str = "") -> bool:
+    """Does `secret` open the owner's view? A wrong one (not an empty one) counts as a lookup miss."""
+    if secret_ok(r, secret):
+        return True
+    if str(secret or "").strip():
+        note_miss(client)
+    return False
 
 
 def snapshot(r: Request) -> dict[str, Any]:

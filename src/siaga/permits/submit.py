@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from siaga.core.errors import Conflict, Invalid, ServiceError
-from siaga.portal.common import CROCKFORD, check_key, keyed_hash, limit_or_raise
+from siaga.portal.common import CROCKFORD, check_key, keyed_hash, limit_stored
 
 from . import rules, slots
 from .common import (
@@ -43,7 +43,7 @@ from .common import (
 from .letters import ITEM_KINDS
 from .models import ForbiddenPlace, Kind, Request, RequestEvent, Scale, Signer, Status
 
-RATE_IP = (20, 3600)  # requests per client address per hour
+RATE_IP = (20, 3600)  # requests per client address per hour (counted once stored)
 MAX_ITEMS = 10
 NIK_RE = re.compile(r"^\d{16}$")
 PHONE_RE = re.compile(r"^\+?\d{8,15}$")
@@ -471,12 +471,12 @@ def submit(*, kind: Any, key: Any, fields: dict, ip: str = "", at: dt.datetime |
     first = Request.objects.filter(key=key).first()
     if first is not None:
         return Submitted(first, secret_for_key(key), False)
-    limit_or_raise("permits-ip", keyed_hash(ip), *RATE_IP)
     now = at or timezone.now()
     values = validate(kind, fields, now)
     secret = secret_for_key(key)
     try:
         with transaction.atomic():
+            limit_stored("permits-ip", keyed_hash(ip), *RATE_IP)
             r = Request(
                 kind=kind, key=key, secret_hash=hash_secret(secret), created_at=now, updated_at=now, **values
             )
@@ -516,12 +516,14 @@ def submit(*, kind: Any, key: Any, fields: dict, ip: str = "", at: dt.datetime |
     return Submitted(r, secret, True)
 
 
-def resubmit(code: Any, secret: Any, fields: dict, at: dt.datetime | None = None) -> Request:
+def resubmit(
+    code: Any, secret: Any, fields: dict, at: dt.datetime | None = None, client: str = ""
+) -> Request:
     """The citizen's correction after 'needs fix': the whole request is validated again (a notice's lead
     time counts from now), then it goes back to 'submitted'."""
     now = at or timezone.now()
     with transaction.atomic():
-        r = by_code_and_secret(code, secret)
+        r = by_code_and_secret(code, secret, client)
         r = Request.objects.select_for_update().get(pk=r.pk)
         if r.status != Status.NEEDS_FIX:
             raise Invalid(
@@ -540,10 +542,10 @@ def resubmit(code: Any, secret: Any, fields: dict, at: dt.datetime | None = None
         return move(None, r, Status.SUBMITTED, _("Corrected by the requester and sent again."), at=now)
 
 
-def cancel(code: Any, secret: Any, at: dt.datetime | None = None) -> Request:
+def cancel(code: Any, secret: Any, at: dt.datetime | None = None, client: str = "") -> Request:
     """The requester withdraws; an SKCK booking frees its place."""
     with transaction.atomic():
-        r = by_code_and_secret(code, secret)
+        r = by_code_and_secret(code, secret, client)
         r = Request.objects.select_for_update().get(pk=r.pk)
         if r.status not in OPEN and not (r.kind == Kind.SKCK and r.status == Status.APPROVED):
             raise Invalid(_("This request can no longer be cancelled."), code="illegal_transition")

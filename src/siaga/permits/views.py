@@ -24,7 +24,16 @@ from siaga.portal.common import client_ip, normalise_code
 from siaga.portal.views import page
 
 from . import letters, selectors, slots, submit, workflow
-from .common import PATHS, by_code, by_code_and_secret, kind_label, kinds_for, secret_ok, status_label
+from .common import (
+    PATHS,
+    by_code,
+    by_code_and_secret,
+    is_owner,
+    kind_label,
+    kinds_for,
+    secret_ok,
+    status_label,
+)
 from .forms import fields_from_post, form_values, item_rows
 from .letters import ITEM_KINDS
 from .models import Kind, Scale, Status
@@ -178,12 +187,14 @@ def status_lookup(request):
 
 @require_http_methods(["GET", "POST"])
 def status(request, code: str):
+    client = client_ip(request)
     try:
-        r = by_code(code)
+        r = by_code(code, client=client)
     except ServiceError as e:
         return page(request, "permits/index.html", {"lookup_error": e.message, "code": code}, e.status)
     secret = (request.POST.get("s") or request.GET.get("s") or "").strip()
-    owner = secret_ok(r, secret)
+    # a wrong private code counts as a lookup miss: here for a GET, in the service for a POST's action
+    owner = secret_ok(r, secret) if request.method == "POST" else is_owner(r, secret, client)
     ctx: dict = {"new": request.GET.get("baru") == "1"}
     st = 200
     if request.method == "POST":
@@ -191,11 +202,12 @@ def status(request, code: str):
         try:
             if action == "open":
                 if not owner:
-                    by_code_and_secret(r.tracking_code, secret)  # raises the clear 403
+                    by_code_and_secret(r.tracking_code, secret, client)  # raises the clear 403
             elif action == "cancel":
-                submit.cancel(r.tracking_code, secret)
+                submit.cancel(r.tracking_code, secret, client=client)
             elif action == "fix":
-                submit.resubmit(r.tracking_code, secret, fields_from_post(r.kind, request.POST))
+                fields = fields_from_post(r.kind, request.POST)
+                submit.resubmit(r.tracking_code, secret, fields, client=client)
             else:
                 raise PermissionDenied
             return redirect(f"{reverse('permits:status', args=[r.tracking_code])}?{urlencode({'s': secret})}")
@@ -231,7 +243,7 @@ def _pdf_response(r, request) -> HttpResponse:
 def letter(request, code: str):
     """The requester's PDF: tracking code + private code."""
     try:
-        r = by_code_and_secret(code, request.GET.get("s", ""))
+        r = by_code_and_secret(code, request.GET.get("s", ""), client_ip(request))
         if r.status not in (Status.APPROVED, Status.REVOKED):
             raise ServiceError(_("This request has no letter."), code="no_letter")
         return _pdf_response(r, request)

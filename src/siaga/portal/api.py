@@ -60,7 +60,7 @@ def _sos_out(s) -> dict[str, Any]:
 
 @router.post("/sos", auth=None, response={201: SosOut, 200: SosOut, **ERRORS}, summary="Raise an SOS")
 def raise_sos(request, body: SosIn):
-    s, stored = sos.submit_sos(**body.dict())
+    s, stored = sos.submit_sos(**body.dict(), ip=client_ip(request))
     return Status(201 if stored else 200, _sos_out(s))
 
 
@@ -72,7 +72,7 @@ class PingIn(Schema):
 
 @router.post("/sos/{key}/location", auth=None, response={200: dict, **ERRORS}, summary="SOS location update")
 def sos_location(request, key: str, body: PingIn):
-    _s, accepted = sos.ping(key, body.lat, body.lon, body.accuracy)
+    _s, accepted = sos.ping(key, body.lat, body.lon, body.accuracy, client=client_ip(request))
     return {"accepted": accepted}
 
 
@@ -93,22 +93,22 @@ class EscortOut(Schema):
 
 @router.post("/escort", auth=None, response={201: EscortOut, **ERRORS}, summary="Start an escort countdown")
 def start_escort(request, body: EscortIn):
-    return Status(201, sos.start_escort(**body.dict()))
+    return Status(201, sos.start_escort(**body.dict(), ip=client_ip(request)))
 
 
 @router.post("/escort/{key}/cancel", auth=None, response={200: EscortOut, **ERRORS}, summary="Cancel it")
 def cancel_escort(request, key: str):
-    return sos.cancel_escort(key)
+    return sos.cancel_escort(key, client=client_ip(request))
 
 
 @router.post("/escort/{key}/fire", auth=None, response={200: EscortOut, **ERRORS}, summary="Time is up")
 def fire_escort(request, key: str):
-    return sos.fire_escort(key)
+    return sos.fire_escort(key, client=client_ip(request))
 
 
 @router.post("/escort/{key}/location", auth=None, response={200: EscortOut, **ERRORS}, summary="Position")
 def escort_location(request, key: str, body: PingIn):
-    return sos.escort_ping(key, body.lat, body.lon, body.accuracy)
+    return sos.escort_ping(key, body.lat, body.lon, body.accuracy, client=client_ip(request))
 
 
 # --- stations -------------------------------------------------------------------------------------
@@ -166,7 +166,7 @@ def nearby(request, q: Query[NearbyQuery]):
 
 @router.get("/track/{code}", auth=None, response={200: dict, **ERRORS}, summary="Public status timeline")
 def track(request, code: str):
-    return reports.public_view(reports.by_code(code))
+    return reports.public_view(reports.by_code(code, client=client_ip(request)))
 
 
 class LookupIn(Schema):

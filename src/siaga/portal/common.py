@@ -9,6 +9,8 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
@@ -17,11 +19,14 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from siaga.core.context import acting
-from siaga.core.errors import Invalid, ServiceError
+from siaga.core.errors import Forbidden, Invalid, NotFound, ServiceError
 
 KEY_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LEN = 10  # 50 bits: unguessable at the lookup rate limits
+# lookups by a secret code (tracking codes, private codes, SOS and escort keys): unknown codes or wrong
+# private codes per client address per window, across every public lookup, before the address waits
+LOOKUP_MISSES = (20, 900)
 PORTAL_USERNAME = "siaga.portal"
 
 
@@ -110,13 +115,40 @@ def limit_stored(bucket: str, ident: str, limit: int, window_s: int) -> None:
     then never uses up the limit: counted up front, a citizen retrying one report through a few 503s was
     locked out for an hour with nothing filed. Call inside the storing transaction."""
     if spent(bucket, ident, limit):
-        raise TooMany(_("Too many attempts. Please wait a few minutes and try again."))
+        raise too_many()
     transaction.on_commit(lambda: hit(bucket, ident, limit, window_s))
 
 
 def limit_or_raise(bucket: str, ident: str, limit: int, window_s: int) -> None:
     if not hit(bucket, ident, limit, window_s):
-        raise TooMany(_("Too many attempts. Please wait a few minutes and try again."))
+        raise too_many()
+
+
+def too_many() -> TooMany:
+    return TooMany(_("Too many attempts. Please wait a few minutes and try again."))
+
+
+@contextmanager
+def misses_limited(client: str, limit: tuple[int, int] | None = None) -> Iterator[None]:
+    """Guard a lookup by a secret code: a NotFound or Forbidden raised inside counts one miss for the
+    client's address (keyed hash); once it has `limit` misses in the window (default LOOKUP_MISSES),
+    every lookup from it is refused (429), even of a code that exists. A found code costs nothing, so
+    people following their own submissions are never slowed. No client (a CLI, a job): no limit."""
+    n, window_s = limit or LOOKUP_MISSES
+    ident = keyed_hash(client)
+    if spent("lookup-miss", ident, n):
+        raise too_many()
+    try:
+        yield
+    except (NotFound, Forbidden):
+        hit("lookup-miss", ident, n, window_s)
+        raise
+
+
+def note_miss(client: str) -> None:
+    """Count one miss outside `misses_limited` (a wrong private code that only changes what is shown)."""
+    n, window_s = LOOKUP_MISSES
+    hit("lookup-miss", keyed_hash(client), n, window_s)
 
 
 def client_ip(request) -> str:

@@ -23,7 +23,14 @@ from siaga.core.events import Event, publish
 from siaga.core.permissions import restrict
 
 from . import photos as photo_rules
-from .common import check_key, insert_with_tracking_code, keyed_hash, limit_stored, normalise_code
+from .common import (
+    check_key,
+    insert_with_tracking_code,
+    keyed_hash,
+    limit_stored,
+    misses_limited,
+    normalise_code,
+)
 from .models import Report, ReportEvent, ReportKind, ReportPhoto, ReportStatus, Severity
 from .stations import haversine_m
 
@@ -234,10 +241,12 @@ def submit_report(
 # --- public reads --------------------------------------------------------------------------------
 
 
-def by_code(code: str) -> Report:
-    r = Report.objects.filter(tracking_code=normalise_code(code)).first()
-    if r is None:
-        raise NotFound(_("No report has this tracking code."))
+def by_code(code: str, client: str = "") -> Report:
+    """The report behind a tracking code; `client` (the caller's address) for the limit on unknown codes."""
+    with misses_limited(client):
+        r = Report.objects.filter(tracking_code=normalise_code(code)).first()
+        if r is None:
+            raise NotFound(_("No report has this tracking code."))
     return r
 
 

@@ -28,7 +28,7 @@ from siaga.core.errors import Conflict, Invalid, NotFound
 from siaga.core.events import Event, publish
 from siaga.core.permissions import restrict
 
-from .common import check_key, keyed_hash, polres_for_point, portal_user
+from .common import check_key, keyed_hash, limit_stored, misses_limited, polres_for_point, portal_user
 from .models import Escort, EscortStatus, Sos, SosKind
 from .stations import haversine_m
 
@@ -38,6 +38,9 @@ CATEGORY = "kemanusiaan"
 RATE_WINDOW_S = 600
 RATE_DEVICE = 3  # SOS per device per window before it counts as doubtful
 RATE_PHONE = 3
+RATE_IP = 10  # SOS per client address per window (a shared address: a campus, a carrier's NAT)
+ESCORT_RATE_DEVICE = (5, 3600)  # escorts started per device per hour (refused past it: not yet an SOS)
+ESCORT_RATE_IP = (20, 3600)
 PING_MIN_S = 5.0  # location updates closer together than this are ignored
 NOTE_EVERY_S = 30.0  # at most one position note on the incident per this many seconds…
 NOTE_MOVED_M = 50.0  # …unless the phone moved this far
@@ -50,6 +53,7 @@ RETRY_MAX = 30
 REASONS: dict[str, tuple[int, Any]] = {
     "rate_device": (2, gettext_lazy("many SOS from this device in 10 minutes")),
     "rate_phone": (2, gettext_lazy("many SOS from this number in 10 minutes")),
+    "rate_ip": (2, gettext_lazy("many SOS from this network address in 10 minutes")),
     "prank_history": (3, gettext_lazy("earlier prank from this device or number")),
     "outside_area": (2, gettext_lazy("position outside the Polres area")),
     "low_accuracy": (1, gettext_lazy("position accuracy worse than 1 km")),
@@ -112,7 +116,9 @@ def score(codes: list[str]) -> int:
     return sum(REASONS[c][0] for c in codes if c in REASONS)
 
 
-def doubts(*, device_hash: str, phone: str, phone_ok: bool, lat, lon, accuracy, inside: bool) -> list[str]:
+def doubts(
+    *, device_hash: str, phone: str, phone_ok: bool, lat, lon, accuracy, inside: bool, ip_hash: str = ""
+) -> list[str]:
     """Reasons to doubt an SOS (rate limits count the hit). Never a reason to refuse it."""
     from .common import hit
 
@@ -121,6 +127,8 @@ def doubts(*, device_hash: str, phone: str, phone_ok: bool, lat, lon, accuracy, 
         out.append("rate_device")
     if phone and not hit("sos-phone", phone, RATE_PHONE, RATE_WINDOW_S):
         out.append("rate_phone")
+    if ip_hash and not hit("sos-ip", ip_hash, RATE_IP, RATE_WINDOW_S):
+        out.append("rate_ip")
     who = Q(pk__in=[])
     if device_hash:
         who |= Q(device_hash=device_hash)
@@ -155,11 +163,12 @@ def raise_sos(
     phone: Any = "",
     device: Any = "",
     kind: str = SosKind.SOS,
+    ip: str = "",
     at: dt.datetime | None = None,
 ) -> Sos:
     """Store an SOS, then make its P1 incident. A retry with the same key returns the first SOS."""
     return submit_sos(
-        key=key, lat=lat, lon=lon, accuracy=accuracy, phone=phone, device=device, kind=kind, at=at
+        key=key, lat=lat, lon=lon, accuracy=accuracy, phone=phone, device=device, kind=kind, ip=ip, at=at
     )[0]
 
 
@@ -172,6 +181,7 @@ def submit_sos(
     phone: Any = "",
     device: Any = "",
     kind: str = SosKind.SOS,
+    ip: str = "",
     at: dt.datetime | None = None,
 ) -> tuple[Sos, bool]:
     """raise_sos, also telling whether this call stored the SOS (False: a retry of a known key)."""
@@ -194,6 +204,7 @@ def submit_sos(
         lon=lon,
         accuracy=acc,
         inside=bool(loc),
+        ip_hash=keyed_hash(ip),
     )
     now = at or timezone.now()
     place: dict[str, Any] = {}
@@ -361,16 +372,18 @@ def _make_incident(sos: Sos, *, fresh: bool) -> Sos:
 
 
 def ping(
-    key: Any, lat: Any, lon: Any, accuracy: Any = None, at: dt.datetime | None = None
+    key: Any, lat: Any, lon: Any, accuracy: Any = None, at: dt.datetime | None = None, client: str = ""
 ) -> tuple[Sos, bool]:
-    """A location update from an open SOS page: (sos, accepted). Throttled; notes the incident."""
+    """A location update from an open SOS page: (sos, accepted). Throttled; notes the incident.
+    `client`: the caller's address, for the limit on unknown keys."""
     key = check_key(key)
     lat, lon = _point(lat, lon)
     if lat is None:
         raise Invalid(_("A position is required."), field="lat")
-    sos = Sos.objects.filter(key=key).first()
-    if sos is None:
-        raise NotFound(_("This SOS is not known."))
+    with misses_limited(client):
+        sos = Sos.objects.filter(key=key).first()
+        if sos is None:
+            raise NotFound(_("This SOS is not known."))
     now = at or timezone.now()
     if now - sos.received_at > PING_WINDOW:
         raise Conflict(_("This SOS is closed for location updates: raise a new one."), code="expired")
@@ -456,9 +469,11 @@ def start_escort(
     accuracy: Any = None,
     phone: Any = "",
     device: Any = "",
+    ip: str = "",
     at: dt.datetime | None = None,
 ) -> Escort:
-    """Start a countdown; the key is the client's secret for cancelling it. Idempotent on the key."""
+    """Start a countdown; the key is the client's secret for cancelling it. Idempotent on the key.
+    Limited per device and per client address (429), counted once stored."""
     key = check_key(key)
     first = Escort.objects.filter(key=key).first()
     if first is not None:
@@ -475,9 +490,10 @@ def start_escort(
     lat, lon = _point(lat, lon)
     phone, _ok = _phone(phone)
     now = at or timezone.now()
+    device_hash = keyed_hash(str(device or "")[:100])
     e = Escort(
         key=key,
-        device_hash=keyed_hash(str(device or "")[:100]),
+        device_hash=device_hash,
         phone=phone,
         lat=lat,
         lon=lon,
@@ -487,6 +503,8 @@ def start_escort(
     )
     try:
         with transaction.atomic():
+            limit_stored("escort-device", device_hash, *ESCORT_RATE_DEVICE)
+            limit_stored("escort-ip", keyed_hash(ip), *ESCORT_RATE_IP)
             e.save(force_insert=True)
             publish(
                 Event(
@@ -504,16 +522,18 @@ def start_escort(
     return e
 
 
-def _escort(key: Any) -> Escort:
-    e = Escort.objects.filter(key=check_key(key)).first()
-    if e is None:
-        raise NotFound(_("This escort is not known."))
+def _escort(key: Any, client: str = "") -> Escort:
+    key = check_key(key)
+    with misses_limited(client):
+        e = Escort.objects.filter(key=key).first()
+        if e is None:
+            raise NotFound(_("This escort is not known."))
     return e
 
 
-def cancel_escort(key: Any, at: dt.datetime | None = None) -> Escort:
+def cancel_escort(key: Any, at: dt.datetime | None = None, client: str = "") -> Escort:
     """Cancel before the deadline: no SOS. Cancelling twice is harmless; after it fired, a Conflict."""
-    e = _escort(key)
+    e = _escort(key, client)
     with transaction.atomic():
         n = Escort.objects.filter(pk=e.pk, status=EscortStatus.ACTIVE).update(
             status=EscortStatus.CANCELLED, ended_at=at or timezone.now()
@@ -526,8 +546,8 @@ def cancel_escort(key: Any, at: dt.datetime | None = None) -> Escort:
     return e
 
 
-def escort_ping(key: Any, lat: Any, lon: Any, accuracy: Any = None) -> Escort:
-    e = _escort(key)
+def escort_ping(key: Any, lat: Any, lon: Any, accuracy: Any = None, client: str = "") -> Escort:
+    e = _escort(key, client)
     lat, lon = _point(lat, lon)
     if lat is None:
         raise Invalid(_("A position is required."), field="lat")
@@ -545,9 +565,9 @@ def escort_sos_key(e: Escort) -> str:
     return f"escort-{hashlib.sha256(e.key.encode()).hexdigest()[:40]}"
 
 
-def fire_escort(key: Any, at: dt.datetime | None = None) -> Escort:
+def fire_escort(key: Any, at: dt.datetime | None = None, client: str = "") -> Escort:
     """The page's own timer ran out: fire now (the same path as the ticker, so it fires only once)."""
-    e = _escort(key)
+    e = _escort(key, client)
     now = at or timezone.now()
     if e.status == EscortStatus.ACTIVE and e.deadline_at > now + dt.timedelta(seconds=5):
         raise Conflict(_("The countdown has not run out yet."), code="not_due")

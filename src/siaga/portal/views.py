@@ -158,6 +158,7 @@ def sos_page(request):
                 lon=request.POST.get("lon") or None,
                 phone=request.POST.get("phone", ""),
                 device=request.POST.get("device", ""),
+                ip=client_ip(request),
             )
             ctx["raised"] = s
         except ServiceError as e:
@@ -202,7 +203,7 @@ def track(request):
 @require_http_methods(["GET", "POST"])
 def track_code(request, code: str):
     try:
-        report = reports.by_code(code)
+        report = reports.by_code(code, client=client_ip(request))
     except ServiceError as e:
         return page(request, "portal/track.html", {"error": e.message, "code": code}, e.status)
     ctx = {"r": reports.public_view(report), "new": request.GET.get("baru") == "1"}

@@ -71,6 +71,7 @@ ID = {
     "Rejected: %(r)s": "Ditolak: %(r)s",
     "many SOS from this device in 10 minutes": "banyak SOS dari perangkat ini dalam 10 menit",
     "many SOS from this number in 10 minutes": "banyak SOS dari nomor ini dalam 10 menit",
+    "many SOS from this network address in 10 minutes": "banyak SOS dari alamat jaringan ini dalam 10 menit",
     "earlier prank from this device or number": "pernah iseng dari perangkat atau nomor ini",
     "position outside the Polres area": "posisi di luar wilayah Polres",
     "position accuracy worse than 1 km": "akurasi posisi lebih buruk dari 1 km",
