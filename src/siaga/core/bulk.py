@@ -25,13 +25,34 @@ def _sqlite_datetime(value: dt.datetime) -> str:
     return str(value)
 
 
+def _pg_element(value) -> str:
+    if value is None:
+        return "NULL"
+    if value is True or value is False:
+        return "t" if value else "f"
+    if isinstance(value, float):
+        return float.__repr__(value)  # numpy's floats are floats, but their repr is "np.float64(…)"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    text = value.isoformat() if isinstance(value, dt.datetime | dt.date) else str(value)
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _pg_array(values) -> str:
+    """A column as one PostgreSQL array literal ('{1.5,NULL,"text"}'), bound as a single text parameter
+    and cast by the statement. psycopg adapts a list element by element in Python, which was a seventh
+    of a gateway batch's time; this is one join. Strings are quoted and escaped by the array-literal
+    rules, so any text (quotes, backslashes, braces, commas, "NULL") arrives as it was."""
+    return "{" + ",".join(map(_pg_element, values)) + "}"
+
+
 def _source(columns: tuple[tuple[str, str], ...], rows: list[tuple]) -> tuple[str, list]:
     """The rows as an SQL row source with its parameters. PostgreSQL: one typed array per column through
     unnest (a few parameters, whatever the row count: psycopg parses the query once, not 500 × n
     placeholders); SQLite: a multi-row VALUES list with datetimes adapted as the ORM stores them."""
     if connection.vendor == "postgresql":
         arrays = ", ".join(f"%s::{kind}[]" for _name, kind in columns)
-        return f"SELECT * FROM unnest({arrays})", [list(col) for col in zip(*rows, strict=True)]  # noqa: S608
+        return f"SELECT * FROM unnest({arrays})", [_pg_array(col) for col in zip(*rows, strict=True)]  # noqa: S608
     adapt = _sqlite_datetime if settings.USE_TZ else connection.ops.adapt_datetimefield_value
     row_sql = "(" + ", ".join("%s" for _c in columns) + ")"
     params = [adapt(v) if isinstance(v, dt.datetime) else v for row in rows for v in row]
