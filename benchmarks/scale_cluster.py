@@ -169,6 +169,109 @@ class RedisServer:
             time.sleep(0.05)
 
 
+def postgres_bin_dir() -> str | None:
+    """The directory of PostgreSQL's server programs (initdb, pg_ctl): Debian's newest
+    /usr/lib/postgresql/<version>/bin, else `pg_config --bindir`, else wherever initdb is on the PATH."""
+    import glob
+    import shutil
+
+    def version(initdb: str) -> float:
+        with contextlib.suppress(ValueError):
+            return float(Path(initdb).parent.parent.name)
+        return 0.0
+
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=version)
+    if found:
+        return str(Path(found[-1]).parent)
+    with contextlib.suppress(OSError, subprocess.CalledProcessError):
+        out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True, check=True)
+        if (Path(out.stdout.strip()) / "initdb").exists():
+            return out.stdout.strip()
+    initdb = shutil.which("initdb")
+    return str(Path(initdb).parent) if initdb else None
+
+
+class PostgresServer:
+    """A PostgreSQL server of our own (initdb in a fresh directory, trust authentication, a loopback port,
+    its socket in that directory), to stop and start again in fault tests: never the machine's shared
+    server, which other tests use at the same time. As root, the server runs as the `postgres` user
+    (PostgreSQL refuses to run as root), in a directory of /tmp owned by that user."""
+
+    def __init__(self, port: int, bin_dir: str | None = None):
+        self.port = port
+        self.bin_dir = bin_dir or postgres_bin_dir()
+        if self.bin_dir is None:
+            raise RuntimeError("PostgreSQL's server programs (initdb, pg_ctl) are not installed")
+        self.dir: str | None = None
+
+    @property
+    def url(self) -> str:
+        """The admin URL (database `postgres`)."""
+        return self.database_url("postgres")
+
+    def database_url(self, name: str) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{name}"
+
+    @property
+    def data(self) -> str:
+        return os.path.join(self.dir or "", "data")
+
+    def _run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+        cmd = [os.path.join(self.bin_dir or "", args[0]), *args[1:]]
+        if os.geteuid() == 0:
+            cmd = ["runuser", "-u", "postgres", "--", *cmd]
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd="/")
+        if p.returncode != 0:
+            raise RuntimeError(f"{args[0]} failed ({p.returncode}):\n{p.stdout[-2000:]}\n{p.stderr[-2000:]}")
+        return p
+
+    def init(self) -> PostgresServer:
+        import tempfile
+
+        self.dir = tempfile.mkdtemp(prefix="siaga-pg-")
+        if os.geteuid() == 0:
+            import pwd
+
+            pw = pwd.getpwnam("postgres")
+            os.chown(self.dir, pw.pw_uid, pw.pw_gid)
+        self._run("initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
+        return self
+
+    def create_database(self, name: str) -> str:
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return self.database_url(name)
+
+    def start(self) -> None:
+        """Start (after init, or again after stop: then PostgreSQL recovers from its WAL first); returns
+        once the server accepts connections."""
+        opts = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c max_connections=200"
+        self._run("pg_ctl", "start", "-w", "-t", "60", "-D", self.data, "-l", f"{self.dir}/log", "-o", opts)
+
+    def stop(self, mode: str = "fast") -> None:
+        """`fast`: sessions are ended cleanly, as a planned restart does; `immediate`: every process quits
+        at once without a checkpoint, as a crash does (the next start replays the WAL)."""
+        if self.dir and os.path.exists(os.path.join(self.data, "postmaster.pid")):
+            self._run("pg_ctl", "stop", "-w", "-D", self.data, "-m", mode)
+
+    def log(self) -> str:
+        with contextlib.suppress(OSError, TypeError):
+            return Path(self.dir, "log").read_text()
+        return ""
+
+    def destroy(self) -> None:
+        """Stop at once and remove the data directory."""
+        import shutil
+
+        with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
+            self.stop("immediate")
+        if self.dir:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            self.dir = None
+
+
 # --- the cluster --------------------------------------------------------------------------------
 
 

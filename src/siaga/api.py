@@ -1,6 +1,6 @@
 """The JSON API at /api/ (django-ninja): OpenAPI at /api/openapi.json, docs at /api/docs."""
 
-from django.db import DataError, OperationalError
+from django.db import DataError, InterfaceError, OperationalError
 from django.http import JsonResponse
 from django.http.request import RawPostDataException
 from django.utils.translation import gettext as _
@@ -9,15 +9,16 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import django_auth
 
 from siaga.core.errors import ServiceError
+from siaga.core.outage import refusal
 
 # Every operation may answer with these, whatever its own declared responses: the body cannot be parsed
 # (400), the input breaks the schema (422), the session is missing (401, where auth applies) or the
-# database is busy (503). Documented once here so clients (and the schema fuzzer) know them.
+# database is busy or out of reach (503). Documented once here so clients (and the schema fuzzer) know them.
 COMMON_ERRORS = {
     "400": "The request body cannot be read, or the service refused the input.",
     "401": "Authentication required.",
     "422": "The input does not match the schema (the errors list says where).",
-    "503": "The server is busy; retry after the Retry-After seconds.",
+    "503": "The server is busy or its database briefly unavailable; retry after the Retry-After seconds.",
 }
 ERROR_BODY = {
     "type": "object",
@@ -104,17 +105,20 @@ def out_of_range(request, exc):
     )
 
 
+@api.exception_handler(InterfaceError)
 @api.exception_handler(OperationalError)
-def database_busy(request, exc: OperationalError):
-    """SQLite's single writer: a write that waited past the busy timeout is refused cleanly (503 +
-    Retry-After) instead of an HTML 500; its transaction rolled back, and a retry with the same
+def database_busy(request, exc: OperationalError | InterfaceError):
+    """A transient database condition is refused cleanly (503 + Retry-After) instead of an HTML 500:
+    a write that lost a lock race ("busy": SQLite's single writer past its busy timeout, a PostgreSQL
+    deadlock or serialization failure) or a database out of reach, restarting or out of connections
+    ("unavailable"); see core/outage.py. The transaction rolled back, and a retry with the same
     Idempotency-Key creates the record once. Any other database error is still a server error."""
-    if "locked" not in str(exc).lower():
+    found = refusal(exc)
+    if found is None:
         raise exc
-    response = api.create_response(
-        request, {"detail": _("The server is busy. Try again in a moment."), "code": "busy"}, status=503
-    )
-    response["Retry-After"] = "1"
+    code, detail, retry_after = found
+    response = api.create_response(request, {"detail": detail, "code": code}, status=503)
+    response["Retry-After"] = str(retry_after)
     return response
 
 

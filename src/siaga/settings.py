@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "siaga.accounts.middleware.SecondFactorMiddleware",
+    "siaga.accounts.middleware.NoStoreWhenSignedInMiddleware",
     "siaga.core.middleware.ActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -120,6 +121,12 @@ if url := env("DATABASE_URL"):
     # conn_max_age=0: under ASGI each request runs in a thread of its own, so a kept-open connection was
     # one per request thread, lingering (two workers held 89 of PostgreSQL's 100 connections under load).
     DATABASES = {"default": dj_database_url.parse(url, conn_max_age=0)}
+    if "postgresql" in DATABASES["default"]["ENGINE"]:
+        # a database host that does not answer (down, failing over, packets dropped) fails the request
+        # after this many seconds with a 503 (core/outage.py), instead of hanging for TCP's minutes
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+            "connect_timeout", int(env("DATABASE_CONNECT_TIMEOUT", "5"))
+        )
 else:
     DATABASES = {
         "default": {
@@ -190,7 +197,7 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -218,8 +225,20 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = int(env("SESSION_HOURS", "12")) * 3600
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if SESSION_COOKIE_SECURE:
+    # "__Host-": the browser keeps the cookie only if Secure, for this host alone and path /
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
 SECURE_HSTS_SECONDS = int(env("HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", True)
+# Behind a trusted TLS proxy (SIAGA_PROXY_COUNT > 0, which overwrites X-Forwarded-Proto) a request came
+# in over HTTPS when the proxy says so; without this the site sees plain HTTP and never sends HSTS.
+if int(env("PROXY_COUNT", "0")):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Uploaded files (report photos, attachments) are read only by Siaga's own processes, never served directly
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 

@@ -5,6 +5,9 @@ from django.views.i18n import JavaScriptCatalog
 from .api import api, not_found
 from .cad.urls import officer_urlpatterns
 
+# a database out of reach is a 503 (JSON under /api/), not a 500: siaga/core/outage.py
+handler500 = "siaga.core.outage.server_error"
+
 urlpatterns = [
     path("api/", api.urls),
     re_path(r"^api/", not_found),

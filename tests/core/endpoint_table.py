@@ -393,6 +393,7 @@ TABLE.update(
         "page accounts:logout": R("PUBLIC", method="POST", ok=("login",), note="sent to the log-in page"),
         "page accounts:otp_verify": R("SIGNED_IN"),
         "page accounts:otp_setup": R("SIGNED_IN"),
+        "page accounts:password_change": R("SIGNED_IN"),
         "page territory:index": R("SIGNED_IN"),
         "page core:audit": R("commander"),
         "page cad:room": R(INCIDENT_VIEW),

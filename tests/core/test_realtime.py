@@ -121,3 +121,42 @@ def test_a_socket_needs_the_second_factor_like_the_pages(tree):
     token = f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
     assert client.post("/accounts/2fa/setup/", {"token": token}).status_code == 302
     assert async_to_sync(attempt)(cookie_for(client=client)) == (True, None)
+
+
+def _positions(tree, n):
+    """A commit publishing n unit-position events of Polres A (as a device-gateway batch does)."""
+    from siaga.core.events import Event, publish_many
+
+    def write():
+        with transaction.atomic():
+            publish_many(
+                [
+                    Event(
+                        "cad.unit.position", "cad.unit", k, polres_id=tree.a.pk, data={"lat": k}, audit=False
+                    )
+                    for k in range(n)
+                ]
+            )
+
+    return write
+
+
+def test_a_commit_with_many_events_reaches_each_socket_as_one_frame_in_order(tree, people):
+    from siaga.core import realtime
+
+    listeners = {n: cookie_for(people[n]) for n in ("commander_a", "commander_polda", "patrol_b")}
+    n = realtime.COALESCE_AT + 12
+    heard = run(tree, listeners, _positions(tree, n))
+    for name in ("commander_a", "commander_polda"):
+        assert len(heard[name]) == 1 and isinstance(heard[name][0], list), name  # one frame
+        assert [e["object_id"] for e in heard[name][0]] == [str(k) for k in range(n)]  # commit order
+        assert {e["name"] for e in heard[name][0]} == {"cad.unit.position"}
+    assert heard["patrol_b"] == []
+
+
+def test_a_commit_with_few_events_sends_one_frame_each(tree, people):
+    from siaga.core import realtime
+
+    n = realtime.COALESCE_AT
+    heard = run(tree, {"commander_a": cookie_for(people["commander_a"])}, _positions(tree, n))
+    assert [m["object_id"] for m in heard["commander_a"]] == [str(k) for k in range(n)]

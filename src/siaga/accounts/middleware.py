@@ -6,6 +6,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
 from django_otp import user_has_device
 from django_otp.models import Device
@@ -88,3 +89,19 @@ class SecondFactorMiddleware:
                 target = "accounts:otp_verify" if has_device else "accounts:otp_setup"
                 return redirect(reverse(target) + "?" + urlencode({"next": request.get_full_path()}))
         return self.get_response(request)
+
+
+class NoStoreWhenSignedInMiddleware:
+    """What a signed-in user is shown (pages and API answers) carries personal and operational data: no
+    browser or proxy may keep a copy, so Back after log-out shows nothing. A response that sets its own
+    Cache-Control (a public feed, the service worker) keeps it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
+            patch_cache_control(response, private=True, no_store=True)
+        return response

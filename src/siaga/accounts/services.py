@@ -103,6 +103,23 @@ def create_user(
 
 
 @transaction.atomic
+def change_password(user: User, new_password: str, repeat: str) -> User:
+    """Set a new password the validators accept. The caller has checked the current one (the log-in
+    view's lockout applies to that check). Other sessions of the user end: their stored hash no longer
+    matches; the caller keeps its own session with update_session_auth_hash."""
+    if new_password != repeat:
+        raise Invalid(_("The two new passwords differ."), field="new_password2")
+    try:
+        validate_password(new_password, user)
+    except ValidationError as e:
+        raise Invalid(" ".join(e.messages), field="new_password1") from e
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    publish(Event("accounts.user.password_changed", "accounts.user", user.pk, polres_id=user.polres_id))
+    return user
+
+
+@transaction.atomic
 def pending_totp(user: User) -> TOTPDevice:
     """The unconfirmed TOTP device to enrol (created on first use)."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()

@@ -6,16 +6,18 @@ import io
 import qrcode
 import qrcode.image.svg
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import authenticate, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp import user_has_device
+
+from siaga.core.errors import Invalid
 
 from . import services
 
@@ -37,6 +39,32 @@ class SiagaLoginView(LoginView):
 def logout_view(request):
     logout(request)
     return redirect("accounts:login")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def password_change(request):
+    """The current password and the new one twice. A wrong current password counts as a failed log-in
+    (the same lockout); on success the other sessions of the user end and this one stays."""
+    error, status = None, 200
+    if request.method == "POST":
+        user = request.user
+        old = request.POST.get("old_password", "")
+        current = authenticate(request, username=user.get_username(), password=old)
+        if current is None or current.pk != user.pk:
+            error, status = _("Your current password is not right."), 400
+        else:
+            try:
+                services.change_password(
+                    user, request.POST.get("new_password1", ""), request.POST.get("new_password2", "")
+                )
+            except Invalid as e:
+                error, status = e.message, 400
+            else:
+                update_session_auth_hash(request, user)
+                messages.success(request, _("Your password is changed."))
+                return redirect("web:home")
+    return render(request, "accounts/password_change.html", {"error": error}, status=status)
 
 
 def _safe_next(request, default: str) -> str:

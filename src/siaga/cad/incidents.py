@@ -196,10 +196,14 @@ def _insert_numbered(incident: Incident) -> None:
     """Insert with the next free number. Writers of one Polres queue on its row (FOR UPDATE, held to
     commit; SQLite's single writer queues anyway), so the highest number read is the highest there is:
     without it, several workers' concurrent creates raced for the same number and ran out of retries.
-    The retry stays as a safety net (e.g. a number written by the history import)."""
+    The retry stays as a safety net (e.g. a number written by the history import).
+
+    FOR NO KEY UPDATE, not FOR UPDATE: PostgreSQL checks a foreign key to the Polres at COMMIT with
+    FOR KEY SHARE on its row, which FOR UPDATE blocks. A writer holding the audit head (core/audit.py) and
+    committing a row of the Polres then waited for this one, which waited for the audit head: deadlock."""
     from siaga.territory.models import Polres
 
-    list(Polres.objects.select_for_update().filter(pk=incident.polres_id).values_list("pk"))
+    list(Polres.objects.select_for_update(no_key=True).filter(pk=incident.polres_id).values_list("pk"))
     for _attempt in range(20):
         incident.number = _next_number(incident.polres, incident.received_at)
         try:

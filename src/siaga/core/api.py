@@ -67,13 +67,13 @@ def ready(request):
 
 def readiness() -> tuple[str, dict[str, str]]:
     from django.conf import settings
-    from django.db import DatabaseError, connection
+    from django.db import Error, connection
 
     try:
         with connection.cursor() as cur:
             cur.execute("SELECT 1")
         database = "ok"
-    except DatabaseError:
+    except Error:  # DatabaseError, and InterfaceError (a connection closed under us)
         database = "down"
     redis_state = "off"
     if settings.REDIS_URL:

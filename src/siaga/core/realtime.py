@@ -123,14 +123,35 @@ def stats() -> dict[str, int]:
     return dict(_stats)
 
 
+COALESCE_AT = 8  # a commit with more events than this for one group sends them as one frame
+
+
+def _frames(items: list[tuple[list[str], dict]]) -> list[tuple[str, dict]]:
+    """(group, message) to send, in commit order. A group that gets more than COALESCE_AT events of one
+    commit (a device-gateway batch moves hundreds of units) gets them as one message whose text is a
+    JSON array of the events: one channel-layer send (one Redis round trip) and one WebSocket frame
+    instead of hundreds. Clients take a frame holding an object or an array of them."""
+    by_group: dict[str, list[dict]] = {}
+    for groups, msg in items:
+        for group in groups:
+            by_group.setdefault(group, []).append(msg)
+    frames = []
+    for group, msgs in by_group.items():
+        if len(msgs) > COALESCE_AT:
+            text = "[" + ",".join(m["text"] for m in msgs) + "]"
+            frames.append((group, {"type": "siaga.event", "text": text}))
+        else:
+            frames += [(group, m) for m in msgs]
+    return frames
+
+
 async def _send(layer, items: list[tuple[list[str], dict]]) -> None:
     """Send a commit's events. The change is committed already: a layer that cannot be reached (Redis
     down) loses the push, never the write; pages fall back to polling and resync (static/siaga/ops.js)."""
     global _failing
     try:
-        for groups, msg in items:
-            for group in groups:
-                await layer.group_send(group, msg)
+        for group, msg in _frames(items):
+            await layer.group_send(group, msg)
     except Exception as e:  # any transport error: redis, OSError, timeouts
         _stats["push_failures"] += 1
         _stats["events_lost"] += len(items)

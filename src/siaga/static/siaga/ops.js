@@ -161,7 +161,8 @@
       sock.onmessage = function (m) {
         var ev;
         try { ev = JSON.parse(m.data); } catch (e) { return; }
-        onEvent(ev);
+        if (Array.isArray(ev)) ev.forEach(onEvent);  // many events of one commit (a device batch) in one frame
+        else onEvent(ev);
       };
       sock.onclose = function () {
         show("polling");
