@@ -36,16 +36,24 @@ LIST_N = 1332
 
 
 def locust_run(
-    port: int, user_class: str, users: int, spawn: int, duration: str, cfg: str, prefix: str
+    port: int,
+    user_class: str,
+    users: int,
+    spawn: int,
+    duration: str,
+    cfg: str,
+    prefix: str,
+    locustfile: str = "locustfile_cad.py",
 ) -> dict:
+    """One headless locust run; `user_class`: class names separated by spaces ("": all of the file's)."""
     env = dict(os.environ, SIAGA_BENCH_CONFIG=cfg)
     cmd = [
         sys.executable,
         "-m",
         "locust",
         "-f",
-        str(c.ROOT / "benchmarks" / "locustfile_cad.py"),
-        user_class,
+        str(c.ROOT / "benchmarks" / locustfile),
+        *user_class.split(),
         "--headless",
         "-u",
         str(users),
