@@ -288,6 +288,10 @@ SIAGA_TILE_URL = _tiles
 SIAGA_PUBLIC_URL = env("PUBLIC_URL").rstrip("/")
 SIAGA_OSRM_URL = env("OSRM_URL")  # optional road router for travel times (cad.routing)
 SIAGA_OPS_TICK_SECONDS = float(env("OPS_TICK_SECONDS", "2"))  # escalation ladder clock
+# How long `siaga run` keeps an idle HTTP connection open. uvicorn's 5 s raced with clients sending their
+# next request on a connection the server was closing (benchmarks/soak: a lost request a run). Longer than
+# a proxy's upstream keep-alive (nginx keepalive_timeout 60 s), so the proxy, not Siaga, closes first.
+SIAGA_KEEP_ALIVE_SECONDS = int(env("KEEP_ALIVE_SECONDS", "75"))
 SIAGA_LIVE_DEMO = env_bool("LIVE_DEMO") if env("LIVE_DEMO") else None  # None: on for `siaga demo` only
 
 # Notifications (siaga.core.notifications). E-mail through Django's mail backends: the console by default;

@@ -98,3 +98,8 @@ def test_numpy_floats_are_plain_numbers(table):
     np = pytest.importorskip("numpy")
     insert_values(table, COLUMNS, [(1, "n", np.float64(-6.25), None, None)])
     assert read(table)[0][2] == -6.25
+
+
+def test_a_column_of_mixed_number_types_takes_the_general_path(table):
+    insert_values(table, COLUMNS, [(1, "i", 3, None, None), (2, "f", 2.5, None, None)])
+    assert [r[2] for r in read(table)] == [3.0, 2.5]

@@ -75,7 +75,14 @@ class Command(BaseCommand):
         live = bool(settings.SIAGA_LIVE_DEMO) if live_demo is None else live_demo
         self.stdout.write(f"Siaga at http://{host}:{port}/  (data: {settings.DATA_DIR})")
         # backlog: a burst of clients connecting at once waits in the kernel, not refused
-        options = {"host": host, "port": port, "log_level": "warning", "lifespan": "off", "backlog": 4096}
+        options = {
+            "host": host,
+            "port": port,
+            "log_level": "warning",
+            "lifespan": "off",
+            "backlog": 4096,
+            "timeout_keep_alive": settings.SIAGA_KEEP_ALIVE_SECONDS,
+        }
 
         if workers > 1:  # one clock for the deployment, in this parent process; events go through Redis
             from siaga.cad.ticker import Ticker
