@@ -278,8 +278,11 @@ MEDIA_URL = "/media/"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"outage": {"()": "siaga.core.outage.OutageLogFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
+    # a database outage: one line per refused request, not a traceback (core/outage.py)
+    "loggers": {"django.request": {"filters": ["outage"]}},
 }
 
 # --- Siaga ------------------------------------------------------------------------------------

@@ -59,3 +59,46 @@ def test_clock_runs_as_a_task_on_the_event_loop(monkeypatch):
 
     asyncio.run(main())
     assert len(ran) >= 3
+
+
+def test_a_database_outage_is_logged_when_it_starts_and_ends_not_every_tick(monkeypatch, caplog):
+    from django.db import OperationalError
+
+    from siaga.core import outage
+
+    class Down(OperationalError):
+        pass
+
+    state = {"down": True, "runs": 0}
+
+    def job():
+        state["runs"] += 1
+        if state["down"]:
+            raise Down("connection refused")
+
+    monkeypatch.setattr(ticker, "_jobs", [("probe", job)])
+    monkeypatch.setattr(ticker, "_database_down", False)
+    monkeypatch.setattr(outage, "database_unavailable", lambda e: isinstance(e, Down))
+    with caplog.at_level("WARNING", logger=ticker.log.name):
+        for _ in range(5):
+            ticker.tick()
+        state["down"] = False
+        ticker.tick()
+        ticker.tick()
+    messages = [r.getMessage() for r in caplog.records if r.name == ticker.log.name]
+    assert state["runs"] == 7  # the job is still tried every tick
+    assert messages == [
+        "operations clock: the database is out of reach; its jobs wait for it",
+        "operations clock: the database answers again",
+    ]
+    assert not any(r.exc_info for r in caplog.records if r.name == ticker.log.name)
+
+
+def test_any_other_failure_is_still_logged_with_its_traceback(monkeypatch, caplog):
+    def job():
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(ticker, "_jobs", [("buggy", job)])
+    with caplog.at_level("ERROR", logger=ticker.log.name):
+        ticker.tick()
+    assert [r.exc_info is not None for r in caplog.records if r.name == ticker.log.name] == [True]

@@ -184,3 +184,31 @@ def test_a_postgresql_connection_attempt_gives_up_after_the_connect_timeout(tmp_
     shorter = options("postgresql://u@db.example/siaga", SIAGA_DATABASE_CONNECT_TIMEOUT="2")
     assert shorter["connect_timeout"] == 2
     assert options("postgresql://u@db.example/siaga?connect_timeout=9")["connect_timeout"] == 9  # URL wins
+
+
+def test_a_refused_request_is_one_warning_line_not_a_traceback(logged_in, sessions_unreachable, caplog):
+    with caplog.at_level("WARNING"):
+        assert logged_in.get("/ops/").status_code == 503
+    assert not [r for r in caplog.records if r.name == "django.request"]  # the 500 record is dropped
+    lines = [r for r in caplog.records if r.name == "siaga.outage"]
+    assert len(lines) == 1 and lines[0].levelname == "WARNING" and not lines[0].exc_info
+
+
+def test_other_server_errors_are_still_logged_with_their_traceback(caplog):
+    import logging
+
+    record = logging.LogRecord("django.request", logging.ERROR, __file__, 1, "boom", (), None)
+    try:
+        raise ValueError("a bug")
+    except ValueError:
+        import sys
+
+        record.exc_info = sys.exc_info()
+    assert outage.OutageLogFilter().filter(record) is True
+    try:
+        raise wrapped(REFUSED)
+    except Exception:
+        import sys
+
+        record.exc_info = sys.exc_info()
+    assert outage.OutageLogFilter().filter(record) is False

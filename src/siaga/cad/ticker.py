@@ -58,13 +58,28 @@ def _ingest_prune() -> object:
     return housekeeping.prune_due()
 
 
+_database_down = False  # in this process: the clock's jobs found the database out of reach
+
+
 def tick() -> None:
+    global _database_down
+    down = False
     for name, fn in list(_jobs):
         try:
             with acting(None, new_request_id("tick")):
                 fn()
-        except Exception:  # one failing job must not stop the clock for the others
+        except Exception as e:  # one failing job must not stop the clock for the others
+            from siaga.core.outage import database_unavailable
+
+            if database_unavailable(e):  # an outage is logged when it starts and ends, not every tick
+                down = True
+                continue
             log.exception("ticker job %s failed", name)
+    if down and not _database_down:
+        log.warning("operations clock: the database is out of reach; its jobs wait for it")
+    elif _database_down and not down:
+        log.warning("operations clock: the database answers again")
+    _database_down = down
 
 
 def _tick_in_thread() -> None:

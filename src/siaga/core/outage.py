@@ -114,3 +114,14 @@ def server_error(request, *args, **kwargs):
     if request.path.startswith("/api/"):
         return api_response(code, detail, retry_after)
     return page_response(request, retry_after)
+
+
+class OutageLogFilter(logging.Filter):
+    """On the "django.request" logger: drop the server-error record (with its traceback) of a request
+    refused because the database is out of reach or busy; `refusal` has logged it as one warning line
+    already. An outage of a minute under load was otherwise thousands of tracebacks burying everything
+    else. Every other record passes unchanged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return exc is None or not (database_busy(exc) or database_unavailable(exc))
