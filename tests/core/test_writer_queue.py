@@ -194,3 +194,50 @@ def test_closing_a_connection_inside_a_transaction_gives_the_turn_back(sqlite_fi
         assert q.owner is None
         raise RuntimeError
     assert q.owner is None and _rows() == []
+
+
+def test_a_shared_cache_table_lock_is_waited_out_not_raised_at_once(tmp_path):
+    """Two connections to one shared-cache database (as a live server's threads share the in-memory
+    test database): a table locked by the other's open write transaction refuses at once with
+    "database table is locked"; the cursor retries until the lock is gone."""
+    import sqlite3
+    import threading
+    import time as _time
+
+    from siaga.core.db.sqlite3 import base
+
+    uri = f"file:locktest{id(tmp_path)}?mode=memory&cache=shared"
+    a = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
+    b = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
+    a.execute("CREATE TABLE t (x)")
+    a.execute("BEGIN")
+    a.execute("INSERT INTO t VALUES (1)")  # a holds t's write lock until it commits
+    with pytest.raises(sqlite3.OperationalError, match="table is locked"):
+        b.execute("SELECT count(*) FROM t")  # without the retry: refused at once
+    threading.Timer(0.1, lambda: a.execute("COMMIT")).start()
+    started = _time.monotonic()
+    rows = base._while_table_locked(lambda q, p: b.execute(q, p).fetchall(), "SELECT count(*) FROM t", ())
+    assert rows == [(1,)] and _time.monotonic() - started >= 0.05
+
+
+def test_other_errors_and_a_lock_held_too_long_are_raised(monkeypatch):
+    import sqlite3
+
+    from siaga.core.db.sqlite3 import base
+
+    calls = []
+
+    def broken(q, p):
+        calls.append(q)
+        raise sqlite3.OperationalError("no such table: t")
+
+    with pytest.raises(sqlite3.OperationalError, match="no such table"):
+        base._while_table_locked(broken, "SELECT 1", ())
+    assert len(calls) == 1  # not retried
+
+    def locked(q, p):
+        raise sqlite3.OperationalError("database table is locked: t")
+
+    monkeypatch.setattr(base, "TABLE_LOCKED_WAIT_S", 0.05)
+    with pytest.raises(sqlite3.OperationalError, match="table is locked"):
+        base._while_table_locked(locked, "SELECT 1", ())

@@ -100,14 +100,37 @@ class QueuedCursor(sqlite_base.SQLiteCursorWrapper):
     def execute(self, query, params=None):
         if self._turn_needed(query):
             with self.wrapper.write_turn():
-                return super().execute(query, params)
-        return super().execute(query, params)
+                return _while_table_locked(super().execute, query, params)
+        return _while_table_locked(super().execute, query, params)
 
     def executemany(self, query, param_list):
         if self._turn_needed(query):
             with self.wrapper.write_turn():
-                return super().executemany(query, param_list)
-        return super().executemany(query, param_list)
+                return _while_table_locked(super().executemany, query, param_list)
+        return _while_table_locked(super().executemany, query, param_list)
+
+
+TABLE_LOCKED_WAIT_S = 2.0
+
+
+def _while_table_locked(run, query, params):
+    """Retry a statement refused with "database table is locked" (SQLITE_LOCKED) for up to
+    TABLE_LOCKED_WAIT_S. That error comes from a shared-cache database (the in-memory test database that
+    a live server's threads share), where a table lock held by another connection fails at once instead
+    of waiting like the file lock (busy timeout). The refused statement changed nothing, so it can run
+    again. A file database in WAL mode, as deployed, does not raise it."""
+    deadline = None
+    while True:
+        try:
+            return run(query, params)
+        except sqlite_base.Database.OperationalError as e:
+            if "table is locked" not in str(e):
+                raise
+            now = time.monotonic()
+            deadline = deadline or now + TABLE_LOCKED_WAIT_S
+            if now >= deadline:
+                raise
+            time.sleep(0.005)
 
 
 class _Turn:
