@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from django.db import close_old_connections
 
+from siaga.core import outage
 from siaga.core.context import acting, new_request_id
 
 log = logging.getLogger(__name__)
@@ -69,9 +70,7 @@ def tick() -> None:
             with acting(None, new_request_id("tick")):
                 fn()
         except Exception as e:  # one failing job must not stop the clock for the others
-            from siaga.core.outage import database_unavailable
-
-            if database_unavailable(e):  # an outage is logged when it starts and ends, not every tick
+            if outage.database_unavailable(e):  # an outage is logged when it starts and ends, not every tick
                 down = True
                 continue
             log.exception("ticker job %s failed", name)

@@ -12,6 +12,7 @@ Writes ask the same gate (`can`) so that what a user may change is always a subs
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Model, Q, QuerySet
 
@@ -200,6 +201,24 @@ def restrict(queryset: QuerySet, user, action: str = "view") -> QuerySet:
         return queryset.none()
     q = jurisdiction_filter(user, getattr(model, "scope", None))
     return queryset if q is None else queryset.filter(q)
+
+
+def visible_one(queryset: QuerySet, user, pk: Any, action: str = "view", missing: str = "") -> Model:
+    """The record `pk` of `queryset` if `user` may `action` it, else NotFound (with `missing` as the
+    message): an id that is not a whole number, does not exist, or lies outside the user's role or
+    jurisdiction all answer alike, so a refusal never tells that a record exists."""
+    from django.utils.translation import gettext as _
+
+    from .errors import NotFound
+
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError) as e:
+        raise NotFound(missing or _("Not found.")) from e
+    obj = restrict(queryset, user, action).filter(pk=pk).first()
+    if obj is None:
+        raise NotFound(missing or _("Not found."))
+    return obj
 
 
 def can(user, action: str, obj: Model) -> bool:

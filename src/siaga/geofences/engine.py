@@ -32,7 +32,7 @@ from typing import NamedTuple
 import numpy as np
 import shapely
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
+from django.db import DatabaseError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -478,34 +478,6 @@ def _material(s: _State) -> bool:
     )
 
 
-def _write(fence_id: int, subject: str, p: Point, s: _State) -> None:
-    values = {
-        "inside": s.inside,
-        "inside_since": s.inside_since,
-        "left_at": s.left_at,
-        "last_fix_at": s.last_fix_at,
-        "lat": s.lat,
-        "lon": s.lon,
-        "last_alerts": s.last_alerts,
-        "device_kind": s.device_kind,
-        "last_alert_at": max((dt.datetime.fromisoformat(v) for v in s.last_alerts.values()), default=None),
-        "next_dwell_at": s.next_dwell_at,
-    }
-    if s.row is None:
-        try:  # the subject's savepoint (in observe) rolls this back on PostgreSQL's aborted transaction
-            GeofenceState.objects.create(
-                geofence_id=fence_id, subject=subject, unit_id=p.unit_id, device_id=p.device_id, **values
-            )
-        except IntegrityError as e:
-            raise _Lost from e
-        return
-    n = GeofenceState.objects.filter(pk=s.row.pk, version=s.row.version).update(
-        **values, version=s.row.version + 1
-    )
-    if n != 1:
-        raise _Lost
-
-
 @dataclass
 class _Change:
     """One state the fixes moved: what to store (`write`: more than the position changed, or the stored
@@ -565,12 +537,13 @@ def _run_subject(
     rows: dict[int, Row],
     units: dict[int, tuple],
 ) -> list[Alert]:
-    """One subject, state by state with guarded writes (the path after a lost batch write). Raises _Lost
-    when another worker wrote first."""
+    """One subject alone (the path after a lost batch write), in the caller's savepoint. Raises _Lost
+    when another worker wrote one of its states first."""
+    changes = _plan_subject(polres_id, idx, subject, points, rows, units)
+    if _store([c for c in changes if c.write]):
+        raise _Lost
     raised: list[Alert] = []
-    for ch in _plan_subject(polres_id, idx, subject, points, rows, units):
-        if ch.write:
-            _write(ch.fence_id, subject, ch.point, ch.state)
+    for ch in changes:
         for a in ch.alerts:
             a.raise_it()
         raised += ch.alerts

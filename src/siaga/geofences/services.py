@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from siaga.core.errors import Conflict, Forbidden, Invalid, NotFound, check_version
+from siaga.core.errors import Conflict, Forbidden, Invalid, check_version
 from siaga.core.events import Event, publish
-from siaga.core.permissions import can, restrict, role_allows
+from siaga.core.permissions import can, role_allows, visible_one
 from siaga.territory.geometry import drop_small_holes
 from siaga.territory.models import Level, Polres, Polsek, PolsekArea, Region, Stamp
 
@@ -210,14 +210,7 @@ def _name_taken(polres_id: int, name: str, exclude: int | None = None) -> bool:
 
 
 def get(user, pk: Any, action: str = "view") -> Geofence:
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError) as e:
-        raise NotFound(_("Geofence not found.")) from e
-    f = restrict(Geofence.objects.all(), user, action).filter(pk=pk).first()
-    if f is None:
-        raise NotFound(_("Geofence not found."))
-    return f
+    return visible_one(Geofence.objects.all(), user, pk, action, _("Geofence not found."))
 
 
 def create_fence(
@@ -481,14 +474,9 @@ def add_rule(actor, fence_pk: Any, **data) -> GeofenceRule:
 
 
 def get_rule(user, pk: Any, action: str = "view") -> GeofenceRule:
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError) as e:
-        raise NotFound(_("Rule not found.")) from e
-    r = restrict(GeofenceRule.objects.all(), user, action).filter(pk=pk).select_related("geofence").first()
-    if r is None:
-        raise NotFound(_("Rule not found."))
-    return r
+    return visible_one(
+        GeofenceRule.objects.select_related("geofence"), user, pk, action, _("Rule not found.")
+    )
 
 
 def update_rule(actor, pk: Any, **data) -> GeofenceRule:

@@ -22,9 +22,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from siaga.core.audit import canonical
-from siaga.core.errors import Conflict, Forbidden, Invalid, NotFound
+from siaga.core.errors import Conflict, Forbidden, Invalid
 from siaga.core.events import Event, publish
-from siaga.core.permissions import can, restrict
+from siaga.core.permissions import can, visible_one
 
 from .models import AlertStatus, DeviceAlert
 
@@ -187,13 +187,7 @@ def raise_alert(
 
 
 def _get(user, pk: Any) -> DeviceAlert:
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError) as e:
-        raise NotFound(_("Alert not found.")) from e
-    a = restrict(DeviceAlert.objects.all(), user, "view").filter(pk=pk).first()
-    if a is None:
-        raise NotFound(_("Alert not found."))
+    a = visible_one(DeviceAlert.objects.all(), user, pk, missing=_("Alert not found."))
     if not can(user, "change", a):
         raise Forbidden(_("You may not handle device alerts."))
     return a

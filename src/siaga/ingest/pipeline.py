@@ -3,9 +3,9 @@ device and message id/time, stamp, route (positions to units, panic to a P1 inci
 room as alerts, ANPR reads to the traffic interface). Adapters (http.py, mqtt.py) only parse transport.
 
 A batch is one transaction and a handful of queries whatever its size: devices, earlier messages and
-units are read once; the newest fix of each unit is written by one UPDATE (CASE per unit), the track by
-one bulk insert, the dedupe ledger by one bulk insert whose unique constraint makes a message count once
-across processes (a racing worker's insert fails, the batch is retried and then sees the duplicate).
+units are read once; the newest fix of each unit is written by one UPDATE for the batch, the track by one
+bulk insert (core/bulk.py), the dedupe ledger by one INSERT … ON CONFLICT DO NOTHING RETURNING whose
+unique constraint makes a message count once across processes.
 Rejections are counted per Polres, reason and day (RejectCount) and per device.
 """
 

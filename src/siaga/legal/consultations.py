@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from siaga.core.errors import Conflict, Forbidden, Invalid, NotFound, check_version
 from siaga.core.events import Event, publish
 from siaga.core.notifications import Notice, notify
-from siaga.core.permissions import restrict
+from siaga.core.permissions import restrict, visible_one
 from siaga.portal.common import (
     check_key,
     insert_with_tracking_code,
@@ -188,14 +188,7 @@ def counts(user) -> dict[str, int]:
 
 
 def for_staff(user, pk: Any) -> Consultation:
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError) as e:
-        raise NotFound(_("Not found.")) from e
-    c = restrict(Consultation.objects.all(), user, "view").filter(pk=pk).first()
-    if c is None:
-        raise NotFound(_("Not found."))
-    return c
+    return visible_one(Consultation.objects.all(), user, pk)
 
 
 def _locked(user, pk: Any) -> Consultation:

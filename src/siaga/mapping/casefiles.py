@@ -19,9 +19,9 @@ from django.utils.translation import gettext as _
 
 from siaga.cad.categories import BY_CODE
 from siaga.cad.models import Incident
-from siaga.core.errors import Invalid, NotFound, check_version
+from siaga.core.errors import Invalid, check_version
 from siaga.core.events import Event, publish
-from siaga.core.permissions import can, restrict, role_allows
+from siaga.core.permissions import can, restrict, role_allows, visible_one
 
 from . import places, profile_areas
 from .models import CaseFile, CaseStage, CaseStageChange, Problem
@@ -170,14 +170,7 @@ def create(
 
 
 def get(user, pk: Any, action: str = "view") -> CaseFile:
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError) as e:
-        raise NotFound(_("Not found.")) from e
-    cf = restrict(CaseFile.objects.all(), user, action).filter(pk=pk).first()
-    if cf is None:
-        raise NotFound(_("Not found."))
-    return cf
+    return visible_one(CaseFile.objects.all(), user, pk, action)
 
 
 EDITABLE = ("title", "scanning", "analysis", "response", "assessment")

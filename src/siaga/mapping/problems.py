@@ -11,9 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from siaga.core.errors import Conflict, Invalid, NotFound
+from siaga.core.errors import Conflict, Invalid
 from siaga.core.events import Event, publish
-from siaga.core.permissions import restrict
+from siaga.core.permissions import restrict, visible_one
 
 from . import places
 from .models import Level, Problem, ProblemChange, ProblemKind, ProblemSource, ProblemStatus
@@ -76,14 +76,7 @@ def create(
 
 
 def get(user, pk: Any, action: str = "view") -> Problem:
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError) as e:
-        raise NotFound(_("Not found.")) from e
-    p = restrict(Problem.objects.all(), user, action).filter(pk=pk).first()
-    if p is None:
-        raise NotFound(_("Not found."))
-    return p
+    return visible_one(Problem.objects.all(), user, pk, action)
 
 
 def update(
