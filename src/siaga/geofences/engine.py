@@ -31,11 +31,9 @@ from typing import NamedTuple
 
 import numpy as np
 import shapely
-from django.conf import settings
 from django.db import DatabaseError, OperationalError, connection, transaction
 from django.db.models import F, Q
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import timezone
 
 from siaga.core.bulk import bulk_update_from, insert_values
 from siaga.territory.models import Stamp
@@ -262,14 +260,10 @@ class Alert:
         }[self.trigger]
         who = self.label or {"msgid": gettext_noop("device %(id)s"), "params": {"id": p.device_id}}
         params = {"who": who, "fence": self.fence.name, "min": self.rule.dwell_s // 60}
-        with translation.override(settings.LANGUAGE_CODE):  # stored too: old readers and search
-            title = alerts.render_title(key, params, fallback=_(key))
         return alerts.raise_alert(
             polres_id=self.polres_id,
             kind=f"geofence.{self.trigger}",
-            title=title,
-            title_key=key,
-            title_params=params,
+            title=alerts.Title(key, params),
             lat=p.lat,
             lon=p.lon,
             at=p.at,

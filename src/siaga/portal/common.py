@@ -91,7 +91,7 @@ def hit(bucket: str, ident: str, limit: int, window_s: int) -> bool:
     Fixed windows in the Django cache (locmem per process by default, Redis at scale)."""
     if not ident:
         return True
-    key = f"portal:rl:{bucket}:{hashlib.sha256(ident.encode()).hexdigest()[:32]}"
+    key = _limit_key(bucket, ident)
     cache.add(key, 0, timeout=window_s)
     try:
         n = cache.incr(key)
@@ -105,8 +105,11 @@ def spent(bucket: str, ident: str, limit: int) -> bool:
     """Has `ident` used up its `limit` in `bucket` (without counting this look)?"""
     if not ident:
         return False
-    key = f"portal:rl:{bucket}:{hashlib.sha256(ident.encode()).hexdigest()[:32]}"
-    return (cache.get(key) or 0) >= limit
+    return (cache.get(_limit_key(bucket, ident)) or 0) >= limit
+
+
+def _limit_key(bucket: str, ident: str) -> str:
+    return f"portal:rl:{bucket}:{hashlib.sha256(ident.encode()).hexdigest()[:32]}"
 
 
 def limit_stored(bucket: str, ident: str, limit: int, window_s: int) -> None:
